@@ -1,0 +1,30 @@
+/* db.c - helpers of the statement layer that do not depend on the engine. */
+#include "core/err.h"
+#include "store/db.h"
+
+int db_insert_id(struct db_stmt *st, int64_t *id)
+{
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		if (id)
+			*id = db_col_int(st, 0);
+		rc = ERR_OK;
+	} else if (rc == DB_DONE) {
+		rc = ERR_DB;     /* RETURNING gave nothing: cannot happen */
+	}
+	db_reset(st);
+	return rc;
+}
+
+int db_one_int(struct db_stmt *st, int64_t *v)
+{
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		*v = db_col_int(st, 0);
+		rc = ERR_OK;
+	} else if (rc == DB_DONE) {
+		rc = ERR_NOTFOUND;
+	}
+	db_reset(st);
+	return rc;
+}
