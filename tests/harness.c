@@ -6,6 +6,7 @@
 
 static struct harness_test *head, **tail = &head;
 static int failures;            /* failures of the running test */
+static const char *skipped;     /* why the running test skipped */
 static char tmpdir[256];
 
 void harness_register(struct harness_test *t)
@@ -18,6 +19,11 @@ void harness_fail(const char *file, int line, const char *what)
 {
 	failures++;
 	fprintf(stderr, "    %s:%d: check failed: %s\n", file, line, what);
+}
+
+void harness_skip(const char *why)
+{
+	skipped = why;
 }
 
 const char *harness_tmpdir(void)
@@ -33,13 +39,17 @@ const char *harness_tmpdir(void)
 
 int main(int argc, char **argv)
 {
-	int passed = 0, failed = 0;
+	int passed = 0, failed = 0, nskipped = 0;
 	for (struct harness_test *t = head; t; t = t->next) {
 		if (argc > 1 && !strstr(t->name, argv[1]))
 			continue;
 		failures = 0;
+		skipped = NULL;
 		t->fn();
-		if (failures) {
+		if (skipped && !failures) {
+			nskipped++;
+			fprintf(stderr, "skip %s: %s\n", t->name, skipped);
+		} else if (failures) {
 			failed++;
 			fprintf(stderr, "FAIL %s (%s)\n", t->name, t->file);
 		} else {
@@ -56,6 +66,9 @@ int main(int argc, char **argv)
 			tmpdir[0] = '\0';
 		}
 	}
-	printf("%d passed, %d failed\n", passed, failed);
+	if (nskipped)
+		printf("%d passed, %d failed, %d skipped\n", passed, failed, nskipped);
+	else
+		printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

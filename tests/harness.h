@@ -4,7 +4,7 @@
  * names are sentences: TEST(arena_frees_every_block). CHECK(cond) records a
  * failure and continues; REQUIRE(cond) returns from the test. The runner
  * (harness.c) runs every test, or those whose name contains argv[1], and ends
- * with one line "N passed, N failed". */
+ * with one line "N passed, N failed" (", N skipped" when any were). */
 #ifndef TRIBU_HARNESS_H
 #define TRIBU_HARNESS_H
 #include <stdint.h>
@@ -18,6 +18,7 @@ struct harness_test {
 };
 void harness_register(struct harness_test *t);
 void harness_fail(const char *file, int line, const char *what);
+void harness_skip(const char *why);
 /* A fresh temporary directory for this test (removed after the run). */
 const char *harness_tmpdir(void);
 
@@ -28,6 +29,9 @@ const char *harness_tmpdir(void);
 	{ harness_register(&reg_##name); }                                  \
 	static void test_##name(void)
 
+/* Marks the test skipped (counted apart) and returns: only for tests that
+ * need a peer that is not running; `make test` always starts the peers. */
+#define SKIP(why) do { harness_skip(why); return; } while (0)
 #define CHECK(c) do { if (!(c)) harness_fail(__FILE__, __LINE__, #c); } while (0)
 #define REQUIRE(c) do { if (!(c)) { harness_fail(__FILE__, __LINE__, #c); return; } } while (0)
 #define CHECK_EQ_INT(a, b) do { long long a_ = (long long)(a), b_ = (long long)(b); \
