@@ -46,7 +46,7 @@ build/unit: $(LIB_OBJ) $(TEST_OBJ)
 build/unit-asan: $(ASAN_LIB_OBJ) $(ASAN_TEST_OBJ)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
 
-build/src/version.o build/asan/src/version.o: .version-stamp
+build/src/main.o build/asan/src/main.o: .version-stamp
 .version-stamp: FORCE
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
 FORCE:

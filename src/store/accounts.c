@@ -70,12 +70,13 @@ int store_account_by_email(struct store *s, struct arena *a, const char *email,
 	return read_account(st, a, out, pwhash);
 }
 
-int store_account_by_id(struct store *s, struct arena *a, int64_t id, struct account *out)
+int store_account_by_id(struct store *s, struct arena *a, int64_t id, struct account *out,
+			const char **pwhash)
 {
 	DB_CONN(s, c);
 	DB_STMT(c, st, Q_ACC_BY_ID);
 	db_bind_int(st, ":id", id);
-	return read_account(st, a, out, NULL);
+	return read_account(st, a, out, pwhash);
 }
 
 int store_account_set_password(struct store *s, int64_t id, const char *pwhash, int64_t now)

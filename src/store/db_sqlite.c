@@ -34,9 +34,14 @@ struct db_stmt {
 struct db {
 	sqlite3 *h;
 	struct db *next;
-	int64_t in_tx;                  /* nesting guard for store_begin */
+	int in_tx;                      /* 1 write, 2 read; guards nesting */
 	struct db_stmt stmts[MAX_STMTS];
 };
+
+DB_SQL(Q_BEGIN_WRITE, "BEGIN IMMEDIATE");
+DB_SQL(Q_BEGIN_READ, "BEGIN");
+DB_SQL(Q_COMMIT, "COMMIT");
+DB_SQL(Q_ROLLBACK, "ROLLBACK");
 
 struct store {
 	char *path;
@@ -232,13 +237,19 @@ const void *db_col_blob(struct db_stmt *st, int i, size_t *n)
 
 int64_t db_changes(struct db *c) { return sqlite3_changes64(c->h); }
 
+static int run(struct db *c, struct db_sql *q)
+{
+	struct db_stmt *st = db_stmt(c, q);
+	return st ? db_exec(st) : ERR_DB;
+}
+
 int store_begin(struct store *s)
 {
 	struct db *c = db_conn(s);
 	if (!c)
 		return ERR_IO;
 	if (c->in_tx) {
-		log_error("nested store_begin");
+		log_error("store_begin inside a transaction");
 		return ERR_DB;
 	}
 	/* BEGIN IMMEDIATE waits up to busy_timeout; try a few more times so a
@@ -246,7 +257,7 @@ int store_begin(struct store *s)
 	 * failing them. */
 	int rc = ERR_BUSY;
 	for (int i = 0; i < 3 && rc == ERR_BUSY; i++)
-		rc = exec(c->h, "BEGIN IMMEDIATE");
+		rc = run(c, &Q_BEGIN_WRITE);
 	if (rc == ERR_OK)
 		c->in_tx = 1;
 	return rc;
@@ -257,18 +268,40 @@ int store_end(struct store *s, int rc)
 	struct db *c = db_conn(s);
 	if (!c)
 		return ERR_IO;
-	if (!c->in_tx)
+	if (c->in_tx != 1)
 		return rc ? rc : ERR_DB;
 	if (rc == ERR_OK) {
-		rc = exec(c->h, "COMMIT");
+		rc = run(c, &Q_COMMIT);
 		if (rc == ERR_OK) {
 			c->in_tx = 0;
 			return ERR_OK;
 		}
 	}
-	exec(c->h, "ROLLBACK");
+	run(c, &Q_ROLLBACK);
 	c->in_tx = 0;
 	return rc;
+}
+
+int store_read(struct store *s)
+{
+	struct db *c = db_conn(s);
+	if (!c)
+		return ERR_IO;
+	if (c->in_tx)
+		return ERR_DB;
+	int rc = run(c, &Q_BEGIN_READ);
+	if (rc == ERR_OK)
+		c->in_tx = 2;
+	return rc;
+}
+
+void store_read_end(struct store *s)
+{
+	struct db *c = db_conn(s);
+	if (c && c->in_tx == 2) {
+		run(c, &Q_COMMIT);
+		c->in_tx = 0;
+	}
 }
 
 static int user_version(sqlite3 *h, int *v)
@@ -314,8 +347,19 @@ static int migrate(struct store *s)
 	return ERR_OK;
 }
 
+/* Before SQLite starts: no global mutex around every allocation just to
+ * keep memory statistics we never read (it serialised all threads). */
+static void configure_once(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	sqlite3_initialize();
+}
+
 int store_open(struct store **out, const char *path, int busy_timeout_ms)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, configure_once);
 	struct store *s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);
 	s->busy_ms = busy_timeout_ms;

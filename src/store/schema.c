@@ -7,7 +7,7 @@
 #include "store/store_int.h"
 
 const char *const store_migrations[] = {
-	/* 1: accounts, sessions, tokens, workspaces, members, audit */
+	/* 1: accounts, sessions, tokens, workspaces, members, audit, jobs */
 	"CREATE TABLE account ("
 	"  id INTEGER PRIMARY KEY,"
 	"  email TEXT NOT NULL UNIQUE,"
@@ -53,6 +53,21 @@ const char *const store_migrations[] = {
 	"  detail TEXT NOT NULL DEFAULT '{}',"
 	"  ip TEXT NOT NULL DEFAULT '',"
 	"  created_at INTEGER NOT NULL);"
-	"CREATE INDEX audit_workspace ON audit(workspace_id, id);",
+	"CREATE INDEX audit_workspace ON audit(workspace_id, id);"
+	/* Durable background jobs: claimed by lease, so a job whose worker died
+	 * (kill -9) is taken again once its lease is over. */
+	"CREATE TABLE job ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  workspace_id INTEGER REFERENCES workspace(id) ON DELETE CASCADE,"
+	"  ref_id INTEGER NOT NULL DEFAULT 0,"
+	"  run_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued'"
+	"    CHECK (state IN ('queued','running','done','failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  lease_until INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX job_due ON job(state, run_at);",
 };
 const int store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

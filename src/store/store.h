@@ -6,8 +6,9 @@
  *
  * Conventions: functions return enum err; rows come back in out-structs whose
  * strings are allocated in the caller's arena; times are ms since the epoch,
- * UTC. Changes that must be atomic run between store_begin and store_end on
- * the same thread. */
+ * UTC. Functions never open a transaction unless their comment says so:
+ * changes that must be atomic (a change and its audit entry) run between
+ * store_begin and store_end on the same thread. */
 #ifndef TRIBU_STORE_H
 #define TRIBU_STORE_H
 #include <stdbool.h>
@@ -32,6 +33,12 @@ int store_begin(struct store *s);
  * error. */
 int store_end(struct store *s, int rc);
 
+/* A read transaction: every statement until store_read_end sees one snapshot
+ * and the WAL read lock is taken once, not once per statement. For requests
+ * that only read. */
+int store_read(struct store *s);
+void store_read_end(struct store *s);
+
 /* Total nanoseconds spent inside the database, all threads (for /metrics). */
 int64_t store_time_ns(void);
 
@@ -46,8 +53,10 @@ int store_account_insert(struct store *s, const char *email, const char *name,
 /* `pwhash` may be NULL when the caller does not need it. */
 int store_account_by_email(struct store *s, struct arena *a, const char *email,
 			   struct account *out, const char **pwhash);  /* ERR_NOTFOUND */
-int store_account_by_id(struct store *s, struct arena *a, int64_t id, struct account *out);
-/* Sets the hash and deletes every session of the account, atomically. */
+int store_account_by_id(struct store *s, struct arena *a, int64_t id, struct account *out,
+			const char **pwhash);
+/* Sets the hash and deletes every session of the account, in a transaction
+ * of its own. */
 int store_account_set_password(struct store *s, int64_t id, const char *pwhash, int64_t now);
 int store_account_count(struct store *s, int64_t *n);
 
@@ -75,7 +84,8 @@ struct workspace_list {
 	struct workspace *v;
 	size_t n;
 };
-/* Creates the workspace with `owner` as its owner. */
+/* Creates the workspace with `owner` as its owner. Two writes: call it
+ * between store_begin and store_end. */
 int store_workspace_insert(struct store *s, const struct workspace *w, int64_t owner,
 			   int64_t now, int64_t *id);
 int store_workspace_get(struct store *s, struct arena *a, int64_t id, struct workspace *out);
@@ -121,5 +131,9 @@ int store_audit_add(struct store *s, const struct audit_entry *e);
 /* Newest first, ids below `before` (0: from the newest), at most `limit`. */
 int store_audit_list(struct store *s, struct arena *a, int64_t ws, int64_t before,
 		     int limit, struct audit_list *out);
+
+/* --- jobs --------------------------------------------------------------- */
+/* Jobs waiting to run (state queued), for /metrics. */
+int store_jobs_queued(struct store *s, int64_t *n);
 
 #endif

@@ -77,25 +77,15 @@ static int one_ws(struct db_stmt *st, struct arena *a, struct workspace *out)
 int store_workspace_insert(struct store *s, const struct workspace *w, int64_t owner,
 			   int64_t now, int64_t *id)
 {
-	int rc = store_begin(s);
-	if (rc)
-		return rc;
-	struct db *c = db_conn(s);
-	struct db_stmt *st = db_stmt(c, &Q_WS_INSERT);
-	if (!st) {
-		rc = ERR_DB;
-		goto out;
-	}
+	DB_CONN(s, c);
+	DB_STMT(c, st, Q_WS_INSERT);
 	db_bind_text(st, ":name", w->name);
 	db_bind_text(st, ":tz", w->tz);
 	db_bind_text(st, ":lang", w->lang);
 	db_bind_text(st, ":bh", w->business_hours ? w->business_hours : "{}");
 	db_bind_int(st, ":now", now);
-	rc = db_insert_id(st, id);
-	if (!rc)
-		rc = store_member_insert(s, *id, owner, "owner", now);
-out:
-	return store_end(s, rc);
+	int rc = db_insert_id(st, id);
+	return rc ? rc : store_member_insert(s, *id, owner, "owner", now);
 }
 
 int store_workspace_get(struct store *s, struct arena *a, int64_t id, struct workspace *out)
