@@ -48,6 +48,11 @@ void arena_free(struct arena *a)
 
 void *arena_alloc(struct arena *a, size_t n)
 {
+	/* Refuse sizes whose rounding would wrap, capped arena or not. */
+	if (n > SIZE_MAX / 2) {
+		a->failed = true;
+		return NULL;
+	}
 	n = ROUND(n ? n : 1);
 	if (a->cap && (n > a->cap || a->used_total > a->cap - n)) {
 		a->failed = true;
