@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -22,7 +23,9 @@ struct auth {
 	unsigned long long opslimit;
 	size_t memlimit;
 	/* A hash of a random password at the same cost, to burn time on
-	 * logins for unknown e-mails. */
+	 * logins for unknown e-mails; made on first need, not at start-up
+	 * (it costs as much as a login). */
+	pthread_once_t dummy_once;
 	char dummy[AUTH_PWHASH_SIZE];
 };
 
@@ -104,13 +107,7 @@ int auth_open(struct auth **out, const char *keyfile, int64_t opslimit, int64_t 
 	sodium_memzero(master, sizeof master);
 	a->opslimit = (unsigned long long)opslimit;
 	a->memlimit = (size_t)memlimit_kib * 1024;
-	char pw[24];
-	auth_password_generate(pw);
-	if (auth_password_hash(a, pw, a->dummy) != ERR_OK) {
-		snprintf(msg, msgsz, "argon2id: cannot allocate %lld KiB", (long long)memlimit_kib);
-		auth_close(a);
-		return ERR_NOMEM;
-	}
+	a->dummy_once = (pthread_once_t)PTHREAD_ONCE_INIT;
 	*out = a;
 	return ERR_OK;
 }
@@ -155,8 +152,24 @@ bool auth_password_verify(const char *hash, const char *pw)
 	return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
 }
 
-void auth_password_burn(const struct auth *a, const char *pw)
+/* pthread_once gives no argument: the auth being set up is handed over
+ * through this thread-local. */
+static _Thread_local struct auth *dummy_for;
+
+static void make_dummy(void)
 {
+	char pw[24];
+	auth_password_generate(pw);
+	if (auth_password_hash(dummy_for, pw, dummy_for->dummy) != ERR_OK)
+		dummy_for->dummy[0] = '\0';    /* verify then fails fast: logged below */
+}
+
+void auth_password_burn(struct auth *a, const char *pw)
+{
+	dummy_for = a;
+	pthread_once(&a->dummy_once, make_dummy);
+	if (!a->dummy[0])
+		log_error("cannot make the dummy password hash: out of memory");
 	volatile int sink = crypto_pwhash_str_verify(a->dummy, pw, strlen(pw));
 	(void)sink;
 }

@@ -13,8 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "core/arena.h"
 
 /* Roles in a workspace, as bits so that a route can name the set it allows. */
@@ -58,7 +56,7 @@ int auth_password_hash(const struct auth *a, const char *pw, char out[AUTH_PWHAS
 bool auth_password_verify(const char *hash, const char *pw);
 /* Costs as much as a verification: called when the account does not exist so
  * that timing does not tell which e-mails have an account. */
-void auth_password_burn(const struct auth *a, const char *pw);
+void auth_password_burn(struct auth *a, const char *pw);
 /* A random password for the first owner: 20 base64url characters. */
 void auth_password_generate(char out[24]);
 
@@ -87,8 +85,9 @@ void auth_api_login(struct req *r);     /* POST /api/v1/auth/login */
 void auth_api_logout(struct req *r);    /* POST /api/v1/auth/logout */
 void auth_api_me(struct req *r);        /* GET  /api/v1/me */
 void auth_api_password(struct req *r);  /* POST /api/v1/me/password */
-/* JSON of an account (id, email, name, created_at). */
+/* Writes an account as a JSON object (id, email, name, created_at). */
 struct account;
-json_t *auth_account_json(const struct account *a);
+struct jw;
+void auth_account_json(struct jw *w, const struct account *a);
 
 #endif

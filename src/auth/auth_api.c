@@ -20,12 +20,14 @@
 #include "http/http.h"
 #include "store/store.h"
 
-json_t *auth_account_json(const struct account *a)
+void auth_account_json(struct jw *w, const struct account *a)
 {
-	char at[CLOCK_FMT_SIZE];
-	clock_fmt_utc(at, a->created_at);
-	return json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)a->id, "email", a->email,
-			 "name", a->name, "created_at", at);
+	jw_obj(w);
+	jw_kint(w, "id", a->id);
+	jw_kstr(w, "email", a->email);
+	jw_kstr(w, "name", a->name);
+	jw_ktime(w, "created_at", a->created_at);
+	jw_obj_end(w);
 }
 
 static void set_cookie(struct req *r, const char *token, int64_t max_age)
@@ -111,10 +113,14 @@ void auth_api_login(struct req *r)
 	}
 	set_cookie(r, arena_strdup(r->a, token), ttl);
 	auth_csrf(app->auth, token, csrf);
-	char exp[CLOCK_FMT_SIZE];
-	clock_fmt_utc(exp, now + ttl * 1000);
-	http_reply(r, 200, json_pack("{s:o, s:s, s:s}", "user", auth_account_json(&acc),
-				     "csrf_token", csrf, "expires_at", exp));
+	struct jw *w = http_json(r);
+	jw_obj(w);
+	jw_key(w, "user");
+	auth_account_json(w, &acc);
+	jw_kstr(w, "csrf_token", csrf);
+	jw_ktime(w, "expires_at", now + ttl * 1000);
+	jw_obj_end(w);
+	http_send(r, 200);
 }
 
 void auth_api_logout(struct req *r)
@@ -143,19 +149,29 @@ void auth_api_me(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	json_t *ws = json_array();
-	for (size_t i = 0; i < wl.n; i++)
-		json_array_append_new(ws, json_pack("{s:I, s:s, s:s, s:s, s:s}", "id",
-						    (json_int_t)wl.v[i].id, "name", wl.v[i].name,
-						    "tz", wl.v[i].tz, "lang", wl.v[i].lang,
-						    "role", wl.v[i].role));
-	json_t *out = json_pack("{s:o, s:o}", "user", auth_account_json(&acc), "workspaces", ws);
+	struct jw *w = http_json(r);
+	jw_obj(w);
+	jw_key(w, "user");
+	auth_account_json(w, &acc);
+	jw_key(w, "workspaces");
+	jw_arr(w);
+	for (size_t i = 0; i < wl.n; i++) {
+		jw_obj(w);
+		jw_kint(w, "id", wl.v[i].id);
+		jw_kstr(w, "name", wl.v[i].name);
+		jw_kstr(w, "tz", wl.v[i].tz);
+		jw_kstr(w, "lang", wl.v[i].lang);
+		jw_kstr(w, "role", wl.v[i].role);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
 	if (r->via_cookie) {
 		char csrf[AUTH_CSRF_SIZE];
 		auth_csrf(r->app->auth, r->session_token, csrf);
-		json_object_set_new(out, "csrf_token", json_string(csrf));
+		jw_kstr(w, "csrf_token", csrf);
 	}
-	http_reply(r, 200, out);
+	jw_obj_end(w);
+	http_send(r, 200);
 }
 
 void auth_api_password(struct req *r)

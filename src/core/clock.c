@@ -2,7 +2,6 @@
 #include "core/clock.h"
 
 #include <stdatomic.h>
-#include <stdio.h>
 #include <time.h>
 
 static _Atomic int64_t fake_ms;
@@ -26,12 +25,54 @@ int64_t clock_mono_ns(void)
 
 void clock_set_fake(int64_t ms) { atomic_store(&fake_ms, ms); }
 
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), after
+ * Howard Hinnant's civil_from_days: pure arithmetic, no libc time zone
+ * state, no locks. */
+static void civil(int64_t z, int64_t *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static char *put(char *p, int64_t v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
 void clock_fmt_utc(char out[CLOCK_FMT_SIZE], int64_t ms)
 {
-	time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int frac = (int)(ms - (int64_t)s * 1000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	snprintf(out, CLOCK_FMT_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
+	int64_t rest = ms - days * 86400000;     /* 0 .. 86399999 */
+	int64_t y;
+	int mo, d;
+	civil(days, &y, &mo, &d);
+	if (y < 0 || y > 9999)
+		y = y < 0 ? 0 : 9999;   /* RFC 3339 has four-digit years */
+	char *p = out;
+	p = put(p, y, 4);
+	*p++ = '-';
+	p = put(p, mo, 2);
+	*p++ = '-';
+	p = put(p, d, 2);
+	*p++ = 'T';
+	p = put(p, rest / 3600000, 2);
+	*p++ = ':';
+	p = put(p, rest / 60000 % 60, 2);
+	*p++ = ':';
+	p = put(p, rest / 1000 % 60, 2);
+	*p++ = '.';
+	p = put(p, rest % 1000, 3);
+	*p++ = 'Z';
+	*p = '\0';
 }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/jw.h"
+#include "core/sb.h"
 
 struct app;
 struct req;
@@ -62,8 +64,9 @@ struct req {
 
 	/* The response, filled by the reply functions. */
 	int status;
-	json_t *out;
-	const char *out_text;            /* a body kept until the request ends, instead of out */
+	struct sb *out;                  /* its body, kept until the request ends */
+	struct jw jw;
+	const char *out_text;            /* or a body that outlives the request */
 	const char *out_type;
 	const char *hdr_name[4], *hdr_value[4];
 	int nhdr;
@@ -83,8 +86,10 @@ const char *http_header_in(const struct req *r, const char *name);
 struct json_field;
 bool http_body_check(struct req *r, const struct json_field *fields, size_t n);
 
-/* Takes the reference to `body` (may be NULL for no body). */
-void http_reply(struct req *r, int status, json_t *body);
+/* A writer for a JSON response body, empty and ready for one value. */
+struct jw *http_json(struct req *r);
+/* Sends what was written with `status` (500 if the body overflowed). */
+void http_send(struct req *r, int status);
 void http_no_content(struct req *r);
 /* {"error":{"code","message","field"}}; `field` may be NULL (null in JSON). */
 void http_error(struct req *r, int status, const char *code, const char *message,

@@ -43,13 +43,16 @@ struct http_server {
 struct ctx {
 	struct req r;
 	struct arena a;
-	struct sb body;
+	struct sb body, out;
 	int route_index;
 	int64_t t0;
 	bool too_big;
 	char body_buf[512];
+	char out_buf[2048];
 	char arena_buf[4096];
 };
+
+#define OUT_CAP (16 << 20)       /* largest response body */
 
 /* --- inputs ------------------------------------------------------------- */
 const char *http_header_in(const struct req *r, const char *name)
@@ -82,22 +85,42 @@ bool http_param_id(const struct req *r, const char *name, int64_t *id)
 }
 
 /* --- outputs ------------------------------------------------------------ */
-void http_reply(struct req *r, int status, json_t *body)
+struct jw *http_json(struct req *r)
 {
-	if (r->out)
-		json_decref(r->out);
-	r->status = status;
-	r->out = body;
+	sb_reset(r->out);
+	jw_init(&r->jw, r->out);
+	return &r->jw;
 }
 
-void http_no_content(struct req *r) { http_reply(r, 204, NULL); }
+void http_send(struct req *r, int status)
+{
+	if (sb_err(r->out)) {
+		log_error("%s %s: response over %d bytes", r->method, r->path, OUT_CAP);
+		http_error(r, 500, "internal_error", "the response is too large", NULL);
+		return;
+	}
+	r->status = status;
+}
+
+void http_no_content(struct req *r)
+{
+	sb_reset(r->out);
+	r->status = 204;
+}
 
 void http_error(struct req *r, int status, const char *code, const char *message,
 		const char *field)
 {
-	json_t *e = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message", message,
-			      "field", field ? json_string(field) : json_null());
-	http_reply(r, status, e);
+	struct jw *w = http_json(r);
+	jw_obj(w);
+	jw_key(w, "error");
+	jw_obj(w);
+	jw_kstr(w, "code", code);
+	jw_kstr(w, "message", message);
+	jw_kstr(w, "field", field);
+	jw_obj_end(w);
+	jw_obj_end(w);
+	r->status = status;
 }
 
 void http_error_rc(struct req *r, int rc)
@@ -138,21 +161,14 @@ void http_header(struct req *r, const char *name, const char *value)
 
 static enum MHD_Result queue(struct MHD_Connection *c, struct req *r)
 {
-	struct MHD_Response *resp;
-	if (r->out_text) {
-		resp = MHD_create_response_from_buffer(strlen(r->out_text), (void *)r->out_text,
-						       MHD_RESPMEM_PERSISTENT);
-	} else if (r->out) {
-		char *text = json_dumps(r->out, JSON_COMPACT);
-		if (!text)
-			abort();    /* jansson only fails on allocation */
-		resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	} else {
-		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	}
+	/* Both bodies live until on_completed, after the response is sent. */
+	const char *body = r->out_text ? r->out_text : sb_str(r->out);
+	size_t len = r->out_text ? strlen(r->out_text) : sb_len(r->out);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
-	if (r->out || r->out_text)
+	if (len)
 		MHD_add_response_header(resp, "Content-Type",
 					r->out_type ? r->out_type : "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
@@ -197,6 +213,8 @@ static int begin(struct http_server *h, struct ctx *x, struct MHD_Connection *c,
 	struct req *r = &x->r;
 	arena_init(&x->a, x->arena_buf, sizeof x->arena_buf, ARENA_CAP);
 	sb_init(&x->body, x->body_buf, sizeof x->body_buf, (size_t)cfg->max_body + 1);
+	sb_init(&x->out, x->out_buf, sizeof x->out_buf, OUT_CAP);
+	r->out = &x->out;
 	r->a = &x->a;
 	r->app = h->app;
 	r->conn = c;
@@ -242,6 +260,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 	struct ctx *x = *con_cls;
 	if (!x) {
 		/* Only the request part is zeroed: the buffers need not be. */
+		_Static_assert(offsetof(struct ctx, body_buf) < 1024, "small header");
 		x = xmalloc(sizeof *x);
 		memset(x, 0, offsetof(struct ctx, body_buf));
 		*con_cls = x;
@@ -278,9 +297,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	http_metrics_record(x->route_index, x->r.status, clock_mono_ns() - x->t0);
 	if (x->r.body)
 		json_decref(x->r.body);
-	if (x->r.out)
-		json_decref(x->r.out);
 	sb_free(&x->body);
+	sb_free(&x->out);
 	arena_free(&x->a);
 	free(x);
 	*con_cls = NULL;
@@ -346,7 +364,7 @@ int http_start(struct http_server **out, const struct app *app, char *msg, size_
 		flags |= MHD_USE_IPv6;
 	/* MHD reads headers into the connection's memory pool: give it room for
 	 * our own limit to be the one that answers (with JSON). */
-	size_t pool = (size_t)cfg->max_header + 8192;
+	size_t pool = (size_t)cfg->max_header + 4096;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, h,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

@@ -21,26 +21,44 @@
 #include "store/store.h"
 #include "workspace/workspace.h"
 
-static json_t *ws_json(const struct workspace *w, const char *role)
+/* business_hours is stored as the canonical JSON text this module wrote. */
+static void ws_json(struct jw *w, const struct workspace *ws, const char *role)
 {
-	char c[CLOCK_FMT_SIZE], u[CLOCK_FMT_SIZE];
-	clock_fmt_utc(c, w->created_at);
-	clock_fmt_utc(u, w->updated_at);
-	json_t *bh = json_loads(w->business_hours, 0, NULL);
-	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)w->id,
-			      "name", w->name, "tz", w->tz, "lang", w->lang, "business_hours",
-			      bh ? bh : json_object(), "created_at", c, "updated_at", u);
+	jw_obj(w);
+	jw_kint(w, "id", ws->id);
+	jw_kstr(w, "name", ws->name);
+	jw_kstr(w, "tz", ws->tz);
+	jw_kstr(w, "lang", ws->lang);
+	jw_key(w, "business_hours");
+	jw_raw(w, *ws->business_hours ? ws->business_hours : "{}");
+	jw_ktime(w, "created_at", ws->created_at);
+	jw_ktime(w, "updated_at", ws->updated_at);
 	if (role)
-		json_object_set_new(o, "role", json_string(role));
-	return o;
+		jw_kstr(w, "role", role);
+	jw_obj_end(w);
 }
 
-static json_t *member_json(const struct member *m)
+static void send_ws(struct req *r, int status, const struct workspace *ws, const char *role)
 {
-	char c[CLOCK_FMT_SIZE];
-	clock_fmt_utc(c, m->created_at);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s}", "account_id", (json_int_t)m->account_id,
-			 "email", m->email, "name", m->name, "role", m->role, "created_at", c);
+	ws_json(http_json(r), ws, role);
+	http_send(r, status);
+}
+
+static void member_json(struct jw *w, const struct member *m)
+{
+	jw_obj(w);
+	jw_kint(w, "account_id", m->account_id);
+	jw_kstr(w, "email", m->email);
+	jw_kstr(w, "name", m->name);
+	jw_kstr(w, "role", m->role);
+	jw_ktime(w, "created_at", m->created_at);
+	jw_obj_end(w);
+}
+
+static void send_member(struct req *r, int status, const struct member *m)
+{
+	member_json(http_json(r), m);
+	http_send(r, status);
 }
 
 /* Checks name/tz/lang/business_hours present in r->body into `w`; answers
@@ -101,10 +119,15 @@ void workspace_api_list(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	json_t *arr = json_array();
+	struct jw *w = http_json(r);
+	jw_obj(w);
+	jw_key(w, "workspaces");
+	jw_arr(w);
 	for (size_t i = 0; i < wl.n; i++)
-		json_array_append_new(arr, ws_json(&wl.v[i], wl.v[i].role));
-	http_reply(r, 200, json_pack("{s:o}", "workspaces", arr));
+		ws_json(w, &wl.v[i], wl.v[i].role);
+	jw_arr_end(w);
+	jw_obj_end(w);
+	http_send(r, 200);
 }
 
 void workspace_api_create(struct req *r)
@@ -135,7 +158,7 @@ void workspace_api_create(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	http_reply(r, 201, ws_json(&w, "owner"));
+	send_ws(r, 201, &w, "owner");
 }
 
 void workspace_api_get(struct req *r)
@@ -146,7 +169,7 @@ void workspace_api_get(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	http_reply(r, 200, ws_json(&w, role_name(r->role)));
+	send_ws(r, 200, &w, role_name(r->role));
 }
 
 /* Adds {"field":{"from":a,"to":b}} to `d` when a and b differ. */
@@ -177,7 +200,7 @@ void workspace_api_update(struct req *r)
 	diff(d, "business_hours", old.business_hours, w.business_hours);
 	if (json_object_size(d) == 0) {
 		json_decref(d);
-		http_reply(r, 200, ws_json(&old, role_name(r->role)));
+		send_ws(r, 200, &old, role_name(r->role));
 		return;
 	}
 	rc = store_begin(s);
@@ -194,7 +217,7 @@ void workspace_api_update(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	http_reply(r, 200, ws_json(&w, role_name(r->role)));
+	send_ws(r, 200, &w, role_name(r->role));
 }
 
 void workspace_api_delete(struct req *r)
@@ -218,10 +241,15 @@ void workspace_api_members(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	json_t *arr = json_array();
+	struct jw *w = http_json(r);
+	jw_obj(w);
+	jw_key(w, "members");
+	jw_arr(w);
 	for (size_t i = 0; i < ml.n; i++)
-		json_array_append_new(arr, member_json(&ml.v[i]));
-	http_reply(r, 200, json_pack("{s:o}", "members", arr));
+		member_json(w, &ml.v[i]);
+	jw_arr_end(w);
+	jw_obj_end(w);
+	http_send(r, 200);
 }
 
 /* The role named in the body; answers 422 and returns 0 when it is none. */
@@ -296,7 +324,7 @@ void workspace_api_member_add(struct req *r)
 		return;
 	}
 	struct member m = {acc.id, acc.email, acc.name, role_name(role), now};
-	http_reply(r, 201, member_json(&m));
+	send_member(r, 201, &m);
 }
 
 /* The target member of a /members/:account route; answers 404 if none. */
@@ -347,7 +375,7 @@ void workspace_api_member_update(struct req *r)
 	}
 	for (size_t i = 0; i < ml.n; i++)
 		if (ml.v[i].account_id == account) {
-			http_reply(r, 200, member_json(&ml.v[i]));
+			send_member(r, 200, &ml.v[i]);
 			return;
 		}
 	http_error(r, 404, "not_found", "no such member", NULL);
@@ -402,19 +430,34 @@ void workspace_api_audit(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	json_t *arr = json_array();
+	struct jw *w = http_json(r);
+	jw_obj(w);
+	jw_key(w, "entries");
+	jw_arr(w);
 	for (size_t i = 0; i < al.n; i++) {
 		const struct audit_entry *e = &al.v[i];
-		char at[CLOCK_FMT_SIZE];
-		clock_fmt_utc(at, e->created_at);
-		json_t *detail = json_loads(e->detail, 0, NULL);
-		json_array_append_new(
-			arr, json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:s, s:s}", "id",
-				       (json_int_t)e->id, "account_id",
-				       e->account_id ? json_integer(e->account_id) : json_null(),
-				       "actor", e->actor, "action", e->action, "target", e->target,
-				       "detail", detail ? detail : json_object(), "ip", e->ip, "at", at));
+		jw_obj(w);
+		jw_kint(w, "id", e->id);
+		jw_key(w, "account_id");
+		if (e->account_id)
+			jw_int(w, e->account_id);
+		else
+			jw_null(w);
+		jw_kstr(w, "actor", e->actor);
+		jw_kstr(w, "action", e->action);
+		jw_kstr(w, "target", e->target);
+		jw_key(w, "detail");
+		jw_raw(w, *e->detail ? e->detail : "{}");   /* written by workspace_audit_add */
+		jw_kstr(w, "ip", e->ip);
+		jw_ktime(w, "at", e->created_at);
+		jw_obj_end(w);
 	}
-	json_t *next = al.n == (size_t)limit ? json_integer(al.v[al.n - 1].id) : json_null();
-	http_reply(r, 200, json_pack("{s:o, s:o}", "entries", arr, "next_before", next));
+	jw_arr_end(w);
+	jw_key(w, "next_before");
+	if (al.n == (size_t)limit)
+		jw_int(w, al.v[al.n - 1].id);
+	else
+		jw_null(w);
+	jw_obj_end(w);
+	http_send(r, 200);
 }
