@@ -48,8 +48,8 @@ enum tz_policy { TZ_EARLIER, TZ_LATER, TZ_REJECT };
  * A name is 1 to TZ_NAME_MAX bytes of [A-Za-z0-9_+-] components joined by
  * single '/', with no leading or trailing '/' (so no "." or ".." either).
  * "UTC" and "Etc/UTC" are built in and need no file.
- * ERR_INVAL bad or NULL name; ERR_NOTFOUND no such zone file; ERR_PROTO not a valid
- * TZif file (also leap-second "right/" zones); ERR_IO unreadable;
+ * ERR_INVAL bad or NULL name; ERR_NOTFOUND no such zone file; ERR_PROTO
+ * not a valid TZif file (also leap-second "right/" zones); ERR_IO unreadable;
  * ERR_TOOBIG the cache is full (it holds more zones than tzdata has files).
  * Takes a mutex; loading reads one small file under it. Callers that convert
  * often keep the pointer rather than looking the name up again. */
