@@ -25,6 +25,7 @@
  * method name and the HTTP status only. */
 #include <jansson.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,7 +88,7 @@ struct xrpc {
 	bool post;
 };
 
-#define fail(k, rc, fate, ...) connector_fail(&(k)->c->res, (rc), (fate), __VA_ARGS__)
+#define FAIL(k, rc, fate, ...) connector_fail(&(k)->c->res, (rc), (fate), __VA_ARGS__)
 
 /* A string member copied into the arena; NULL when absent or not a string. */
 static const char *jstr(struct call *k, json_t *o, const char *key)
@@ -123,7 +124,7 @@ static int judge(struct call *k, const char *method, const struct httpc_resp *r,
 			return ERR_OK;
 		}
 		json_decref(j);
-		return fail(k, ERR_PROTO, CONNECTOR_RETRY, "%s: HTTP %d with a body that is not JSON",
+		return FAIL(k, ERR_PROTO, CONNECTOR_RETRY, "%s: HTTP %d with a body that is not JSON",
 			    method, r->status);
 	}
 	if (json_is_object(j)) {
@@ -148,7 +149,7 @@ static int judge(struct call *k, const char *method, const struct httpc_resp *r,
 	} else {
 		rc = ERR_PROTO, fate = CONNECTOR_RETRY;    /* 1xx, 3xx: not an XRPC answer */
 	}
-	fail(k, rc, fate, "%s: HTTP %d%s%s%s%s", method, r->status, *name ? " " : "", name,
+	FAIL(k, rc, fate, "%s: HTTP %d%s%s%s%s", method, r->status, *name ? " " : "", name,
 	     *msg ? ": " : "", msg);
 	json_decref(j);
 	return rc;
@@ -168,7 +169,7 @@ static int xrpc(struct call *k, const struct xrpc *x, json_t **out)
 	sb_add(&url, base, strlen(base) - (base[strlen(base) - 1] == '/'));
 	sb_addf(&url, "/xrpc/%s%s%s", x->nsid, x->query ? "?" : "", x->query ? x->query : "");
 	if (sb_err(&url)) {
-		rc = fail(k, ERR_TOOBIG, CONNECTOR_FAIL, "%s: URL too long", method);
+		rc = FAIL(k, ERR_TOOBIG, CONNECTOR_FAIL, "%s: URL too long", method);
 		goto out;
 	}
 	struct httpc_req rq = {
@@ -181,7 +182,7 @@ static int xrpc(struct call *k, const struct xrpc *x, json_t **out)
 	if (x->json) {
 		body = json_dumps(x->json, JSON_COMPACT);
 		if (!body) {
-			rc = fail(k, ERR_INVAL, CONNECTOR_FAIL, "%s: request is not valid JSON", method);
+			rc = FAIL(k, ERR_INVAL, CONNECTOR_FAIL, "%s: request is not valid JSON", method);
 			goto out;
 		}
 		rq.content_type = "application/json";
@@ -198,7 +199,7 @@ static int xrpc(struct call *k, const struct xrpc *x, json_t **out)
 		/* No complete answer: the server may have acted. */
 		log_debug("%s: %s", method, tmsg);
 		c->res.http_status = 0;
-		rc = fail(k, rc, rc == ERR_INVAL ? CONNECTOR_FAIL : CONNECTOR_RETRY, "%s: %s", method,
+		rc = FAIL(k, rc, rc == ERR_INVAL ? CONNECTOR_FAIL : CONNECTOR_RETRY, "%s: %s", method,
 			  tmsg);
 		goto out;
 	}
@@ -235,7 +236,8 @@ static int adopt_session(struct call *k, json_t *j)
 			    jstr(k, j, "refreshJwt"), 0};
 	if (!s.did || !s.handle || !s.access || !s.refresh ||
 	    !bsky_valid_did(s.did, strlen(s.did)) || !bsky_valid_handle(s.handle, strlen(s.handle)))
-		return fail(k, ERR_PROTO, CONNECTOR_RETRY, "session answer lacks a valid did, handle or token");
+		return FAIL(k, ERR_PROTO, CONNECTOR_RETRY,
+			    "session answer lacks a valid did, handle or token");
 	s.access_exp = jwt_exp_ms(s.access);
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I}", "did", s.did, "handle", s.handle,
 			      "accessJwt", s.access, "refreshJwt", s.refresh, "accessExp",
@@ -245,7 +247,7 @@ static int adopt_session(struct call *k, json_t *j)
 	const char *copy = text ? arena_strdup(k->c->arena, text) : NULL;
 	free(text);
 	if (!copy)
-		return fail(k, ERR_TOOBIG, CONNECTOR_FAIL, "session does not fit in the arena");
+		return FAIL(k, ERR_TOOBIG, CONNECTOR_FAIL, "session does not fit in the arena");
 	k->s = s;
 	k->c->session = copy;
 	k->c->session_changed = true;
@@ -261,7 +263,7 @@ static int load_session(struct call *k)
 	json_decref(j);
 	if (!k->s.did || !k->s.handle || !k->s.access || !k->s.refresh ||
 	    !bsky_valid_did(k->s.did, strlen(k->s.did)))
-		return fail(k, ERR_DENIED, CONNECTOR_REAUTH, "no Bluesky session: log in again");
+		return FAIL(k, ERR_DENIED, CONNECTOR_REAUTH, "no Bluesky session: log in again");
 	return ERR_OK;
 }
 
@@ -316,14 +318,14 @@ static int read_ref(struct call *k, json_t *j, const char *rkey, struct connecto
 		  !sb_err(&want) && strcmp(uri, sb_str(&want)) == 0;
 	sb_free(&want);
 	if (!ok)
-		return fail(k, ERR_PROTO, CONNECTOR_RETRY, "unexpected record reference in the answer");
+		return FAIL(k, ERR_PROTO, CONNECTOR_RETRY, "unexpected record reference in the answer");
 	sb_init(&want, buf, sizeof buf, 4096);
 	sb_addf(&want, "https://bsky.app/profile/%s/post/%s", k->s.handle, rkey);
 	out->id = uri;
 	out->cid = cid;
 	out->url = arena_strdup(k->c->arena, sb_str(&want));
 	sb_free(&want);
-	return out->url ? ERR_OK : fail(k, ERR_TOOBIG, CONNECTOR_FAIL, "arena full");
+	return out->url ? ERR_OK : FAIL(k, ERR_TOOBIG, CONNECTOR_FAIL, "arena full");
 }
 
 /* getRecord of this account's post `rkey` (public: no token needed). */
@@ -337,7 +339,7 @@ static int get_post(struct call *k, const char *rkey, struct connector_ref *out)
 	httpc_add_escaped(&q, k->s.did);
 	sb_addf(&q, "&collection=" POSTS "&rkey=%s", rkey);
 	struct xrpc x = {.nsid = "com.atproto.repo.getRecord", .query = sb_str(&q)};
-	int rc = sb_err(&q) ? fail(k, ERR_TOOBIG, CONNECTOR_FAIL, "DID too long") : xrpc(k, &x, &j);
+	int rc = sb_err(&q) ? FAIL(k, ERR_TOOBIG, CONNECTOR_FAIL, "DID too long") : xrpc(k, &x, &j);
 	sb_free(&q);
 	if (rc)
 		return rc;
@@ -349,7 +351,7 @@ static int get_post(struct call *k, const char *rkey, struct connector_ref *out)
 /* The DID of `handle`; *did NULL when the handle does not resolve. */
 static int resolve(struct call *k, const char *handle, const char **did)
 {
-	char buf[320];
+	char buf[320];      /* a valid handle: at most 253 unreserved characters */
 	struct sb q;
 	json_t *j;
 	*did = NULL;
@@ -389,7 +391,7 @@ static int facets_json(struct call *k, const char *text, json_t **out)
 	} seen[MAX_MENTIONS];
 	*out = NULL;
 	if (bsky_facets(k->c->arena, text, strlen(text), &f, &n))
-		return fail(k, ERR_TOOBIG, CONNECTOR_FAIL, "arena full");
+		return FAIL(k, ERR_TOOBIG, CONNECTOR_FAIL, "arena full");
 	json_t *arr = json_array();
 	int rc = ERR_OK;
 	for (size_t i = 0; i < n && rc == ERR_OK; i++) {
@@ -422,9 +424,11 @@ static int facets_json(struct call *k, const char *text, json_t **out)
 				"byteStart", (json_int_t)f[i].start, "byteEnd", (json_int_t)f[i].end,
 				"features", feat));
 	}
-	if (rc == ERR_OK && json_array_size(arr))
-		*out = json_incref(arr);
-	json_decref(arr);
+	if (rc || json_array_size(arr) == 0) {
+		json_decref(arr);
+		arr = NULL;
+	}
+	*out = arr;
 	return rc;
 }
 
@@ -443,7 +447,7 @@ static int images_json(struct call *k, const struct connector_post *p, json_t **
 			break;
 		blob = json_object_get(j, "blob");
 		if (!json_is_object(blob)) {
-			rc = fail(k, ERR_PROTO, CONNECTOR_RETRY, "uploadBlob: answer without a blob");
+			rc = FAIL(k, ERR_PROTO, CONNECTOR_RETRY, "uploadBlob: answer without a blob");
 		} else {
 			json_t *img = json_pack("{s:s,s:O}", "alt", m->alt ? m->alt : "", "image", blob);
 			if (img && m->width > 0 && m->height > 0)
@@ -484,7 +488,8 @@ static int bsky_login(struct connector_ctx *c, const char *identifier, const cha
 	struct xrpc x = {.nsid = "com.atproto.server.createSession", .post = true,
 			 .json = json_pack("{s:s,s:s}", "identifier", identifier ? identifier : "",
 					   "password", password ? password : "")};
-	int rc = x.json ? xrpc(&k, &x, &j) : fail(&k, ERR_INVAL, CONNECTOR_FAIL, "identifier or password is not valid UTF-8");
+	int rc = x.json ? xrpc(&k, &x, &j)
+			: FAIL(&k, ERR_INVAL, CONNECTOR_FAIL, "identifier or password is not UTF-8");
 	json_decref(x.json);
 	if (rc)
 		return rc;
@@ -515,9 +520,10 @@ static int bsky_publish(struct connector_ctx *c, const struct connector_post *p,
 	if (rc)
 		return rc;
 	if (p->lang && !bsky_valid_lang(p->lang, strlen(p->lang)))
-		return fail(&k, ERR_INVAL, CONNECTOR_FAIL, "not a language tag: %.32s", p->lang);
+		return FAIL(&k, ERR_INVAL, CONNECTOR_FAIL, "not a language tag: %.32s", p->lang);
 	if (p->reply_root && (!ref_ok(p->reply_root) || !ref_ok(p->reply_parent)))
-		return fail(&k, ERR_INVAL, CONNECTOR_FAIL, "a reply needs the AT-URI and CID of its root and parent");
+		return FAIL(&k, ERR_INVAL, CONNECTOR_FAIL,
+			    "a reply needs the AT-URI and CID of its root and parent");
 	rc = load_session(&k);
 	if (rc)
 		return rc;
@@ -543,7 +549,8 @@ static int bsky_publish(struct connector_ctx *c, const struct connector_post *p,
 	struct xrpc x = {.nsid = "com.atproto.repo.createRecord", .post = true,
 			 .json = json_pack("{s:s,s:s,s:s,s:O}", "repo", k.s.did, "collection", POSTS,
 					   "rkey", rkey, "record", record)};
-	rc = x.json ? authed(&k, &x, &j) : fail(&k, ERR_INVAL, CONNECTOR_FAIL, "post does not encode as JSON");
+	rc = x.json ? authed(&k, &x, &j)
+		    : FAIL(&k, ERR_INVAL, CONNECTOR_FAIL, "post does not encode as JSON");
 	json_decref(x.json);
 	if (rc == ERR_OK) {
 		rc = read_ref(&k, j, rkey, out);
@@ -573,7 +580,7 @@ static int bsky_lookup(struct connector_ctx *c, const char *idem_key, struct con
 	char rkey[BSKY_TID_LEN + 1];
 	memset(&c->res, 0, sizeof c->res);
 	if (!idem_key || !*idem_key)
-		return fail(&k, ERR_INVAL, CONNECTOR_FAIL, "no idempotency key");
+		return FAIL(&k, ERR_INVAL, CONNECTOR_FAIL, "no idempotency key");
 	int rc = load_session(&k);
 	if (rc)
 		return rc;
@@ -594,10 +601,9 @@ static int bsky_delete(struct connector_ctx *c, const char *id)
 		return rc;
 	/* at://<our did>/app.bsky.feed.post/<rkey> */
 	size_t dl = strlen(k.s.did), pl = sizeof POSTS - 1;
-	if (!id || !bsky_valid_aturi(id, strlen(id)) || strncmp(id, "at://", 5) != 0 ||
-	    strncmp(id + 5, k.s.did, dl) != 0 || id[5 + dl] != '/' ||
-	    strncmp(id + 6 + dl, POSTS "/", pl + 1) != 0)
-		return fail(&k, ERR_INVAL, CONNECTOR_FAIL, "not a post of this account: %.100s",
+	if (!id || !bsky_valid_aturi(id, strlen(id)) || strncmp(id + 5, k.s.did, dl) != 0 ||
+	    id[5 + dl] != '/' || strncmp(id + 6 + dl, POSTS "/", pl + 1) != 0)
+		return FAIL(&k, ERR_INVAL, CONNECTOR_FAIL, "not a post of this account: %.100s",
 			    id ? id : "(null)");
 	struct xrpc x = {.nsid = "com.atproto.repo.deleteRecord", .post = true,
 			 .json = json_pack("{s:s,s:s,s:s}", "repo", k.s.did, "collection", POSTS,

@@ -163,18 +163,18 @@ bool bsky_valid_lang(const char *s, size_t len)
 	size_t i = 0;
 	while (i < len && s[i] >= 'a' && s[i] <= 'z')
 		i++;
-	bool single = i == 1 && (s[0] == 'i' || s[0] == 'x');
-	if (i == 0 && len && s[0] == 'X')
-		single = true, i = 1;
-	if (!single && (i < 2 || i > 3))
+	bool single = len && (s[0] == 'i' || s[0] == 'x' || s[0] == 'X') && (len == 1 || s[1] == '-');
+	if (single)
+		i = 1;
+	else if (i < 2 || i > 3)
 		return false;
 	while (i < len) {
-		if (s[i++] != '-')
+		size_t start = ++i;     /* past the '-' */
+		if (s[start - 1] != '-')
 			return false;
-		size_t n = 0;
-		while (i < len && is_alnum(s[i]) && n <= 8)
-			i++, n++;
-		if (n == 0 || n > 8)
+		while (i < len && is_alnum(s[i]) && i - start < 9)
+			i++;
+		if (i == start || i - start > 8)
 			return false;
 	}
 	return true;

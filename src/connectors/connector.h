@@ -7,10 +7,12 @@
  *
  * Calls are blocking and bounded by the timeouts in the context; they may run
  * on any thread, several at a time (a connector keeps no mutable global
- * state). Each call takes a `struct connector_ctx`, which carries what the
- * call needs (arena, credentials, base URL, timeouts) and receives its
- * outcome: a return code from enum err, and in `ctx->res` what the caller
- * should do about a failure, with a readable reason.
+ * state), but calls for one channel should not overlap: a session refreshed
+ * by one makes the other's copy stale. Each call takes a `struct
+ * connector_ctx`, which carries what the call needs (arena, credentials,
+ * base URL, timeouts) and receives its outcome: a return code from enum err,
+ * and in `ctx->res` what the caller should do about a failure, with a
+ * readable reason.
  *
  * Exactly once. Publishing is not atomic across a network: the post may be
  * accepted and the answer lost (timeout, crash). So every post carries an
@@ -81,7 +83,8 @@ struct connector_ctx {
 	const char *session;
 	bool session_changed;
 	int connect_timeout_ms;         /* 0 = 10 s */
-	int timeout_ms;                 /* per HTTP exchange; 0 = 30 s */
+	int timeout_ms;                 /* per HTTP exchange, and a call may make several
+	                                   (a publish: mentions, images, create); 0 = 30 s */
 	struct connector_result res;    /* outcome of the last call */
 };
 
@@ -157,8 +160,10 @@ struct connector_ops {
 	 * refresh token: the channel needs a new login. */
 	int (*refresh)(struct connector_ctx *c);
 	/* Publishes `p`, after checking it against the limits (a refused post
-	 * makes no network call). If a post with the same idempotency key is
-	 * already there, returns it as if just published. `out` in the arena. */
+	 * makes no network call); `out` in the arena. Where the network allows
+	 * it (Bluesky), a post already there under the same idempotency key is
+	 * returned as if just published; callers still look up before a retry,
+	 * since not every network can promise that. */
 	int (*publish)(struct connector_ctx *c, const struct connector_post *p,
 		       struct connector_ref *out);
 	/* Finds the post published with `idem_key`: ERR_OK with `out`, or

@@ -162,6 +162,52 @@ TEST(bluesky_facets_hashtags_and_cashtags)
 	       {'T', 15, 20, "$MSFT"}, {'T', 31, 34, "$A1"}, {'T', 36, 38, "$X"});
 }
 
+static unsigned lcg(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 16;
+}
+
+/* Random texts made of the pieces facets care about: every facet lies
+ * inside the text, on code point boundaries, in order (run under ASan, this
+ * is also the scanners' bounds check). */
+TEST(bluesky_facets_stay_in_bounds_on_random_text)
+{
+	static const char *const pieces[] = {
+		"@", "#", "\xef\xbc\x83", "$", "(", ")", ".", ",", "!", " ", "\n", "\xc2\xa0",
+		"\xe2\x80\x8b", "\xef\xb8\x8f", "a", "Z", "0", "_", "-", "/", ":", "http",
+		"https://", "com", ".test", "é", "😀", "\xe2\x80\xa6", "md",
+	};
+	struct arena a;
+	char text[256];
+	unsigned seed = 12345;
+	int with_facets = 0;
+	for (int round = 0; round < 20000; round++) {
+		size_t len = 0;
+		for (unsigned k = 0, n = 1 + lcg(&seed) % 24; k < n; k++) {
+			const char *p = pieces[lcg(&seed) % (sizeof pieces / sizeof pieces[0])];
+			size_t pl = strlen(p);
+			if (len + pl >= sizeof text)
+				break;
+			memcpy(text + len, p, pl);
+			len += pl;
+		}
+		struct bsky_facet *f;
+		size_t n;
+		arena_init(&a, NULL, 0, 1 << 16);
+		REQUIRE(bsky_facets(&a, text, len, &f, &n) == ERR_OK);
+		with_facets += n > 0;
+		for (size_t i = 0; i < n; i++) {
+			CHECK(f[i].start < f[i].end && f[i].end <= len);
+			CHECK(i == 0 || f[i - 1].start <= f[i].start);
+			CHECK((text[f[i].start] & 0xC0) != 0x80);
+			CHECK(f[i].end == len || (text[f[i].end] & 0xC0) != 0x80);
+		}
+		arena_free(&a);
+	}
+	CHECK(with_facets > 1000);
+}
+
 /* ---- record key ---------------------------------------------------------- */
 
 TEST(bluesky_rkey_is_a_stable_tid_derived_from_the_idempotency_key)

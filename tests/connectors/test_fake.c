@@ -51,6 +51,19 @@ static int publish_like_the_scheduler(struct fix *f, const char *key, int attemp
 	return rc;
 }
 
+TEST(every_registered_connector_is_found_by_name_and_can_publish)
+{
+	size_t n;
+	const struct connector_ops *const *all = connector_all(&n);
+	CHECK(n >= 2);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(connector_find(all[i]->name) == all[i]);
+		CHECK(all[i]->limits && all[i]->measure && all[i]->login && all[i]->refresh);
+		CHECK(all[i]->publish && all[i]->lookup && all[i]->delete);
+	}
+	CHECK(connector_find("fake") != NULL && connector_find(NULL) == NULL);
+}
+
 TEST(fake_is_found_by_name_and_publishes_looks_up_and_deletes)
 {
 	struct fix f;

@@ -16,7 +16,8 @@ static const char *url_of(struct stub *s, const char *path, char *buf, size_t n)
 TEST(httpc_returns_status_and_body_of_any_answer)
 {
 	struct stub s;
-	struct stub_reply r[] = {{.status = 200, .body = "{\"ok\":true}"}, {.status = 404, .body = "nope"}};
+	struct stub_reply r[] = {{.status = 200, .body = "{\"ok\":true}"},
+				 {.status = 404, .body = "nope"}};
 	REQUIRE(stub_start(&s, r, 2) == 0);
 	struct arena a;
 	struct httpc_resp out;
