@@ -44,6 +44,8 @@ need_packages() {
 	for pair in node:nodejs npm:npm g++:g++ make:make python3:python3 curl:curl flock:util-linux; do
 		command -v "${pair%%:*}" >/dev/null || missing="$missing ${pair#*:}"
 	done
+	# node-gyp needs node's headers (Debian's nodejs has them in libnode-dev).
+	[ -f /usr/include/node/node.h ] || missing="$missing libnode-dev"
 	[ -z "$missing" ] && return 0
 	log "installing Debian packages:$missing"
 	local sudo=""
@@ -77,9 +79,7 @@ cmd_install() {
 	mkdir -p "$ENV_DIR"
 	cp "$HERE/package.json" "$HERE/package-lock.json" "$ENV_DIR/"
 	# node-gyp must use the installed node headers, never download them.
-	if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then
-		export npm_config_nodedir=/usr
-	fi
+	export npm_config_nodedir=${npm_config_nodedir:-/usr}
 	(cd "$ENV_DIR" && npm ci --no-audit --no-fund --loglevel=error) >&2
 	(cd "$ENV_DIR" && node -e "new (require('better-sqlite3'))(':memory:')") ||
 		die "better-sqlite3 does not load (needs g++, make, python3 and node headers)"
@@ -134,10 +134,10 @@ cmd_status() {
 
 cmd_stop() {
 	if alive; then
-		local pid i
+		local pid
 		pid=$(cat "$STATE/node.pid")
 		kill -TERM "$pid"        # run-pds.js closes its servers and exits
-		for i in $(seq 1 75); do
+		for _ in $(seq 1 75); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.2
 		done
