@@ -129,13 +129,13 @@ static bool begin(struct connector_ctx *c, enum fake_op op, int *rc)
 	return s.outcome == FAKE_OK || s.outcome == FAKE_LOST;
 }
 
-static int new_session(struct connector_ctx *c, const char *who)
+static int new_session(struct connector_ctx *c)
 {
-	char buf[160];
+	char buf[64];
 	pthread_mutex_lock(&lock);
 	int n = ++st.sessions;
 	pthread_mutex_unlock(&lock);
-	snprintf(buf, sizeof buf, "{\"user\":\"%.64s\",\"session\":%d}", who, n);
+	snprintf(buf, sizeof buf, "{\"session\":%d}", n);
 	c->session = arena_strdup(c->arena, buf);
 	c->session_changed = true;
 	return c->session ? ERR_OK : connector_fail(&c->res, ERR_TOOBIG, CONNECTOR_FAIL, "arena full");
@@ -170,7 +170,7 @@ static int fake_login(struct connector_ctx *c, const char *identifier, const cha
 	if (!identifier || !*identifier || !password || !*password)
 		return connector_fail(&c->res, ERR_DENIED, CONNECTOR_REAUTH, "fake: bad credentials");
 	out->id = out->name = arena_strdup(c->arena, identifier);
-	return new_session(c, identifier);
+	return new_session(c);
 }
 
 static int fake_refresh(struct connector_ctx *c)
@@ -178,7 +178,7 @@ static int fake_refresh(struct connector_ctx *c)
 	int rc;
 	if (!begin(c, FAKE_REFRESH, &rc) || rc)
 		return rc;
-	return new_session(c, "refreshed");
+	return new_session(c);
 }
 
 static int fake_publish(struct connector_ctx *c, const struct connector_post *p,

@@ -101,7 +101,7 @@ int connector_check_post(const struct connector_ops *ops, const struct connector
 				      ops->name, l->max_text_bytes);
 	if (n == 0 && p->n_media == 0)
 		return connector_fail(res, ERR_INVAL, CONNECTOR_FAIL, "empty post");
-	if (p->n_media < 0 || p->n_media > l->max_media)
+	if (p->n_media < 0 || p->n_media > l->max_media || (p->n_media && !p->media))
 		return connector_fail(res, ERR_TOOBIG, CONNECTOR_FAIL, "%d images, %s allows %d",
 				      p->n_media, ops->name, l->max_media);
 	for (int i = 0; i < p->n_media; i++) {
