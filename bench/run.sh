@@ -5,3 +5,8 @@ set -eu
 cd "$(dirname "$0")/.."
 mkdir -p bench/out
 /usr/bin/python3 bench/http.py | tee bench/out/http.txt
+# Time-zone conversions (src/core/tz.c): ns per call.
+mkdir -p build
+cc -O2 -std=c17 -D_GNU_SOURCE -Isrc -o build/tz_bench bench/tz_bench.c \
+	src/core/tz.c src/core/mem.c src/core/clock.c -lpthread
+./build/tz_bench | tee bench/out/tz.txt

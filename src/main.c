@@ -222,6 +222,13 @@ static int open_parts(struct cli *c, int needs)
 static int cmd_serve(struct cli *c)
 {
 	const struct cfg *cfg = c->cfg;
+	char msg[512];
+	/* The address is checked before the first start: a typo in --listen
+	 * must not create (and print the password of) an account first. */
+	if (http_listen_check(cfg->listen, msg, sizeof msg) != ERR_OK) {
+		fprintf(stderr, "tribu: %s\n", msg);
+		return 2;
+	}
 	int st = cli_first_start(c);
 	if (st)
 		return st;
@@ -244,12 +251,12 @@ static int cmd_serve(struct cli *c)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct http_server *http;
-	char msg[512];
 	if (http_start(&http, &app, msg, sizeof msg) != ERR_OK) {
 		fprintf(stderr, "tribu: %s\n", msg);
 		st = 1;
 		goto out;
 	}
+
 	printf("Tribu %s serving on http://%s (data in %s)\n", TRIBU_VERSION, cfg->listen, cfg->data);
 	fflush(stdout);
 	log_info("listening on %s, port %d, %lld threads", cfg->listen, http_port(http),

@@ -37,11 +37,28 @@ phase() {  # phase NAME COMMAND...
 }
 
 phase "source checks" sh tools/check.sh
-phase "unit" ./build/unit
-phase "unit (asan+ubsan)" ./build/unit-asan
+
+# A real Bluesky PDS on loopback for the connector tests (installed once,
+# cached). If it cannot start, its tests count as failures, never as skips.
+echo "== peers: Bluesky PDS"
+PDS=""
+if bash tests/peers/bluesky.sh install >"$LOG/peer" 2>&1 &&
+	PDS=$(bash tests/peers/bluesky.sh start 2>>"$LOG/peer"); then
+	echo "== peers: PDS at $PDS"
+	trap 'bash tests/peers/bluesky.sh stop >/dev/null 2>&1' EXIT
+else
+	tail -30 "$LOG/peer"
+	echo "== peers: the Bluesky PDS did not start: counted as 1 failure"
+	fail=$((fail + 1))
+fi
+
+phase "unit" env TRIBU_TEST_PDS="$PDS" ./build/unit
+phase "unit (asan+ubsan)" env TRIBU_TEST_PDS="$PDS" ./build/unit-asan
 phase "e2e" env TRIBU_BIN=./tribu $PY tests/e2e/run.py
 phase "e2e (asan+ubsan)" env TRIBU_BIN=./build/tribu-asan $PY tests/e2e/run.py
 
+bash tests/peers/bluesky.sh stop >/dev/null 2>&1
+trap - EXIT
 rm -rf "$LOG"
 if [ "$skip" -gt 0 ]; then
 	echo "total: $pass passed, $fail failed, $skip skipped"

@@ -104,6 +104,8 @@ struct http_server;
 /* Checks the route table, binds cfg.listen and starts the worker threads.
  * ERR_INVAL (bad table or address, with msg), ERR_IO (cannot bind). */
 int http_start(struct http_server **out, const struct app *app, char *msg, size_t msgsz);
+/* ERR_INVAL (with msg) when `listen` is not ADDR:PORT. */
+int http_listen_check(const char *listen, char *msg, size_t msgsz);
 /* Stops accepting, waits up to `grace_ms` for requests in flight, stops. */
 void http_stop(struct http_server *h, int grace_ms);
 /* The port actually bound (cfg.listen may say :0). */

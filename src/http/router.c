@@ -60,6 +60,8 @@ static bool match(const char *pattern, const char *path, struct req *r)
 
 int http_route_find(const char *method, const char *path, struct req *r, const char **allow)
 {
+	char methods[64];
+	size_t m = 0;
 	*allow = NULL;
 	for (size_t i = 0; i < http_routes_count; i++) {
 		const struct route *rt = &http_routes[i];
@@ -70,8 +72,19 @@ int http_route_find(const char *method, const char *path, struct req *r, const c
 			match(rt->pattern, path, r);
 			return (int)i;
 		}
-		*allow = rt->method;    /* the path exists with another method */
+		/* The path exists with another method: collect them for Allow. */
+		size_t n = strlen(rt->method);
+		if (m + n + 2 < sizeof methods) {
+			if (m) {
+				memcpy(methods + m, ", ", 2);
+				m += 2;
+			}
+			memcpy(methods + m, rt->method, n);
+			m += n;
+		}
 	}
+	if (m)
+		*allow = r ? arena_strndup(r->a, methods, m) : "";
 	return -1;
 }
 

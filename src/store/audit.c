@@ -63,8 +63,5 @@ int store_audit_list(struct store *s, struct arena *a, int64_t ws, int64_t befor
 		e->ip = db_col_text(st, a, 7);
 		e->created_at = db_col_int(st, 8);
 	}
-	db_reset(st);
-	if (rc == DB_DONE)
-		rc = arena_failed(a) ? ERR_TOOBIG : ERR_OK;
-	return rc;
+	return db_rows_end(st, a, rc);
 }

@@ -28,3 +28,11 @@ int db_one_int(struct db_stmt *st, int64_t *v)
 	db_reset(st);
 	return rc;
 }
+
+int db_rows_end(struct db_stmt *st, struct arena *a, int rc)
+{
+	db_reset(st);
+	if (rc == DB_DONE)
+		return arena_failed(a) ? ERR_TOOBIG : ERR_OK;
+	return rc;
+}

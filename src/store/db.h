@@ -59,6 +59,9 @@ const void *db_col_blob(struct db_stmt *st, int i, size_t *n);
  * (ERR_NOTFOUND when there is none). Both reset the statement. */
 int db_insert_id(struct db_stmt *st, int64_t *id);
 int db_one_int(struct db_stmt *st, int64_t *v);
+/* Ends a loop reading rows into arena `a`: resets the statement; DB_DONE
+ * becomes ERR_OK (or ERR_TOOBIG if the arena overflowed), errors stay. */
+int db_rows_end(struct db_stmt *st, struct arena *a, int rc);
 
 /* The connection and a statement, or return from the calling function. */
 #define DB_CONN(s, c) struct db *c = db_conn(s); if (!c) return ERR_IO

@@ -252,12 +252,9 @@ int store_begin(struct store *s)
 		log_error("store_begin inside a transaction");
 		return ERR_DB;
 	}
-	/* BEGIN IMMEDIATE waits up to busy_timeout; try a few more times so a
-	 * long writer (a migration, a backup) delays requests instead of
-	 * failing them. */
-	int rc = ERR_BUSY;
-	for (int i = 0; i < 3 && rc == ERR_BUSY; i++)
-		rc = run(c, &Q_BEGIN_WRITE);
+	/* BEGIN IMMEDIATE retries for up to busy_timeout (SQLite's busy
+	 * handler), then gives ERR_BUSY: the request answers 503. */
+	int rc = run(c, &Q_BEGIN_WRITE);
 	if (rc == ERR_OK)
 		c->in_tx = 1;
 	return rc;

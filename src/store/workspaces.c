@@ -148,10 +148,7 @@ int store_workspaces_of(struct store *s, struct arena *a, int64_t account,
 		read_ws(st, a, w);
 		w->role = role_static(db_col_str(st, 7));
 	}
-	db_reset(st);
-	if (rc == DB_DONE)
-		rc = arena_failed(a) ? ERR_TOOBIG : ERR_OK;
-	return rc;
+	return db_rows_end(st, a, rc);
 }
 
 int store_member_role(struct store *s, int64_t ws, int64_t account, const char **role)
@@ -226,10 +223,7 @@ int store_member_list(struct store *s, struct arena *a, int64_t ws, struct membe
 		m->role = role_static(db_col_str(st, 3));
 		m->created_at = db_col_int(st, 4);
 	}
-	db_reset(st);
-	if (rc == DB_DONE)
-		rc = arena_failed(a) ? ERR_TOOBIG : ERR_OK;
-	return rc;
+	return db_rows_end(st, a, rc);
 }
 
 int store_owner_count(struct store *s, int64_t ws, int64_t *n)

@@ -69,7 +69,11 @@ static bool read_settings(struct req *r, struct workspace *w)
 	if (name) {
 		while (*name == ' ')
 			name++;
-		if (!*name) {
+		size_t n = strlen(name);
+		while (n && name[n - 1] == ' ')
+			n--;
+		name = arena_strndup(r->a, name, n);
+		if (!name || !*name) {
 			http_error(r, 422, "invalid_value", "name must not be empty", "name");
 			return false;
 		}
