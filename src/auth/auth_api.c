@@ -40,11 +40,31 @@ static void set_cookie(struct req *r, const char *token, int64_t max_age)
 	http_header(r, "Set-Cookie", v);
 }
 
-static bool throttled(struct req *r, const char *acct_key, const char *ip_key)
+/* The throttle keys of a password attempt: the account's e-mail and the
+ * client's address. Login and password change count against the same ones. */
+struct attempt {
+	char account[AUTH_EMAIL_MAX + 8], address[64];
+};
+
+static void attempt_init(struct attempt *t, const struct req *r, const char *email)
+{
+	snprintf(t->account, sizeof t->account, "a:%s", email);
+	snprintf(t->address, sizeof t->address, "i:%s", r->ip);
+}
+
+static void attempt_failed(const struct req *r, const struct attempt *t)
 {
 	int64_t now = clock_now_ms();
-	int64_t w1 = throttle_wait(r->app->login_account, acct_key, now);
-	int64_t w2 = throttle_wait(r->app->login_address, ip_key, now);
+	throttle_fail(r->app->login_account, t->account, now);
+	throttle_fail(r->app->login_address, t->address, now);
+}
+
+/* Answers 429 with Retry-After and returns true while either key is locked. */
+static bool throttled(struct req *r, const struct attempt *t)
+{
+	int64_t now = clock_now_ms();
+	int64_t w1 = throttle_wait(r->app->login_account, t->account, now);
+	int64_t w2 = throttle_wait(r->app->login_address, t->address, now);
 	int64_t w = w1 > w2 ? w1 : w2;
 	if (!w)
 		return false;
@@ -71,10 +91,9 @@ void auth_api_login(struct req *r)
 		http_error(r, 400, "invalid_value", "not an e-mail address", "email");
 		return;
 	}
-	char acct_key[AUTH_EMAIL_MAX + 8], ip_key[64];
-	snprintf(acct_key, sizeof acct_key, "a:%s", email);
-	snprintf(ip_key, sizeof ip_key, "i:%s", r->ip);
-	if (throttled(r, acct_key, ip_key))
+	struct attempt t;
+	attempt_init(&t, r, email);
+	if (throttled(r, &t))
 		return;
 
 	const char *pw = json_str(r->body, "password");
@@ -92,15 +111,14 @@ void auth_api_login(struct req *r)
 	} else {
 		ok = auth_password_verify(hash, pw);
 	}
-	int64_t now = clock_now_ms();
 	if (!ok) {
-		throttle_fail(app->login_account, acct_key, now);
-		throttle_fail(app->login_address, ip_key, now);
+		attempt_failed(r, &t);
 		log_info("failed login from %s", r->ip);
 		http_error(r, 401, "invalid_credentials", "wrong e-mail or password", NULL);
 		return;
 	}
-	throttle_clear(app->login_account, acct_key);
+	throttle_clear(app->login_account, t.account);
+	int64_t now = clock_now_ms();
 
 	char token[AUTH_TOKEN_SIZE], thash[AUTH_HASH_SIZE], csrf[AUTH_CSRF_SIZE];
 	auth_token_new("", token);
@@ -190,15 +208,12 @@ void auth_api_password(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	char acct_key[AUTH_EMAIL_MAX + 8], ip_key[64];
-	snprintf(acct_key, sizeof acct_key, "a:%s", acc.email);
-	snprintf(ip_key, sizeof ip_key, "i:%s", r->ip);
-	if (throttled(r, acct_key, ip_key))
+	struct attempt t;
+	attempt_init(&t, r, acc.email);
+	if (throttled(r, &t))
 		return;
 	if (!auth_password_verify(hash, json_str(r->body, "current_password"))) {
-		int64_t now = clock_now_ms();
-		throttle_fail(app->login_account, acct_key, now);
-		throttle_fail(app->login_address, ip_key, now);
+		attempt_failed(r, &t);
 		http_error(r, 403, "invalid_credentials", "the current password is wrong",
 			   "current_password");
 		return;

@@ -134,7 +134,7 @@ static int add_workspace(struct cli *c, const char *name, int64_t owner, const c
 
 int cli_workspace_add(struct cli *c)
 {
-	const char *name = c->pos[0], *tz = c->tz ? c->tz : "UTC", *lang = c->lang ? c->lang : "en";
+	const char *tz = c->tz ? c->tz : "UTC", *lang = c->lang ? c->lang : "en";
 	char email[AUTH_EMAIL_MAX + 1];
 	if (!c->owner) {
 		fprintf(stderr, "tribu: workspace add needs --owner EMAIL\n");
@@ -143,11 +143,6 @@ int cli_workspace_add(struct cli *c)
 	int st = email_arg(c->owner, email);
 	if (st)
 		return st;
-	if (!*name || utf8_count(name, strlen(name)) > WORKSPACE_NAME_MAX ||
-	    !utf8_valid(name, strlen(name))) {
-		fprintf(stderr, "tribu: a workspace name has 1 to %d characters\n", WORKSPACE_NAME_MAX);
-		return 2;
-	}
 	if (!tz_valid(tz)) {
 		fprintf(stderr, "tribu: unknown time zone \"%s\" (try Europe/Paris)\n", tz);
 		return 2;
@@ -158,21 +153,26 @@ int cli_workspace_add(struct cli *c)
 	}
 	struct arena a;
 	arena_init(&a, NULL, 0, 1 << 20);
+	const char *name = workspace_name(&a, c->pos[0]);
+	if (!name) {
+		fprintf(stderr, "tribu: a workspace name has 1 to %d characters\n", WORKSPACE_NAME_MAX);
+		arena_free(&a);
+		return 2;
+	}
 	struct account acc;
 	int64_t id = 0;
 	int rc = store_account_by_email(c->store, &a, email, &acc, NULL);
 	if (!rc)
 		rc = add_workspace(c, name, acc.id, tz, lang, &id);
-	arena_free(&a);
-	if (rc == ERR_NOTFOUND) {
+	if (rc == ERR_NOTFOUND)
 		fprintf(stderr, "tribu: no account with e-mail %s\n", email);
-		return 1;
-	}
-	if (rc)
-		return fail("workspace add", rc);
-	printf("workspace %lld created: %s (owner %s, %s, %s)\n", (long long)id, name, email, tz,
-	       lang);
-	return 0;
+	else if (rc)
+		fail("workspace add", rc);
+	else
+		printf("workspace %lld created: %s (owner %s, %s, %s)\n", (long long)id, name, email,
+		       tz, lang);
+	arena_free(&a);
+	return rc ? 1 : 0;
 }
 
 int cli_member_add(struct cli *c)

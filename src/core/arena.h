@@ -29,7 +29,6 @@ void arena_free(struct arena *a);
 
 /* Aligned to max_align_t; NULL (and a->failed) only past the cap. */
 void *arena_alloc(struct arena *a, size_t n);
-void *arena_zalloc(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 /* Array growth for lists built row by row: returns `v` while n < *cap, else a

@@ -89,9 +89,3 @@ const char *json_str(const json_t *obj, const char *name)
 {
 	return json_string_value(json_object_get(obj, name));
 }
-
-int64_t json_int(const json_t *obj, const char *name, int64_t dflt)
-{
-	const json_t *v = json_object_get(obj, name);
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
-}

@@ -31,8 +31,7 @@ struct json_problem {
 int json_check(const json_t *obj, const struct json_field *fields, size_t n,
 	       struct json_problem *p);
 
-/* Accessors that assume json_check passed; NULL / dflt when absent. */
+/* The string field `name` (after json_check), or NULL when absent. */
 const char *json_str(const json_t *obj, const char *name);
-int64_t json_int(const json_t *obj, const char *name, int64_t dflt);
 
 #endif

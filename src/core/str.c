@@ -5,17 +5,6 @@
 
 #include "core/err.h"
 
-struct slice slice_cstr(const char *s)
-{
-	return (struct slice){s, s ? strlen(s) : 0};
-}
-
-bool slice_eq(struct slice a, const char *s)
-{
-	size_t n = strlen(s);
-	return a.len == n && memcmp(a.p, s, n) == 0;
-}
-
 int str_parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
 {
 	size_t i = 0;

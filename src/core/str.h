@@ -8,13 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A view into bytes owned by someone else; not NUL-terminated. */
 struct slice {
 	const char *p;
 	size_t len;
 };
-#define SLICE_LIT(s) ((struct slice){(s), sizeof(s) - 1})
-struct slice slice_cstr(const char *s);
-bool slice_eq(struct slice a, const char *s);
 
 /* Decimal integer in [min,max], optional leading '-', nothing else.
  * ERR_INVAL on syntax, ERR_TOOBIG outside the bounds. */

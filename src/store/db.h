@@ -46,7 +46,6 @@ int db_exec(struct db_stmt *st);
 void db_reset(struct db_stmt *st);
 
 int64_t db_col_int(struct db_stmt *st, int i);
-int db_col_null(struct db_stmt *st, int i);
 /* Text of column i copied into `a` ("" for NULL); NULL only past the cap. */
 char *db_col_text(struct db_stmt *st, struct arena *a, int i);
 /* Borrowed text ("" for NULL), valid until the next step/reset. */

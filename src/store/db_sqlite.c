@@ -213,7 +213,6 @@ int db_exec(struct db_stmt *st)
 void db_reset(struct db_stmt *st) { sqlite3_reset(st->st); }
 
 int64_t db_col_int(struct db_stmt *st, int i) { return sqlite3_column_int64(st->st, i); }
-int db_col_null(struct db_stmt *st, int i) { return sqlite3_column_type(st->st, i) == SQLITE_NULL; }
 
 char *db_col_text(struct db_stmt *st, struct arena *a, int i)
 {

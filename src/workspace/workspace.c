@@ -7,8 +7,21 @@
 #include "app.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/str.h"
 #include "http/http.h"
 #include "store/store.h"
+
+const char *workspace_name(struct arena *a, const char *name)
+{
+	while (*name == ' ')
+		name++;
+	size_t n = strlen(name);
+	while (n && name[n - 1] == ' ')
+		n--;
+	if (!n || !utf8_valid(name, n) || utf8_count(name, n) > WORKSPACE_NAME_MAX)
+		return NULL;
+	return arena_strndup(a, name, n);
+}
 
 bool workspace_lang_ok(const char *lang)
 {

@@ -16,6 +16,9 @@ struct store;
 
 #define WORKSPACE_NAME_MAX 100
 
+/* A workspace name without its surrounding spaces, in `a`; NULL when it is
+ * empty, longer than WORKSPACE_NAME_MAX characters or not UTF-8. */
+const char *workspace_name(struct arena *a, const char *name);
 /* Values a workspace accepts; messages are for the API's error. */
 bool workspace_lang_ok(const char *lang);          /* "fr" or "en" */
 /* Business hours: {"mon":[["09:00","18:00"]], ...}, days mon..sun, at most 4

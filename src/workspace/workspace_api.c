@@ -67,13 +67,8 @@ static bool read_settings(struct req *r, struct workspace *w)
 {
 	const char *name = json_str(r->body, "name");
 	if (name) {
-		while (*name == ' ')
-			name++;
-		size_t n = strlen(name);
-		while (n && name[n - 1] == ' ')
-			n--;
-		name = arena_strndup(r->a, name, n);
-		if (!name || !*name) {
+		name = workspace_name(r->a, name);
+		if (!name) {
 			http_error(r, 422, "invalid_value", "name must not be empty", "name");
 			return false;
 		}
