@@ -10,6 +10,7 @@ struct app {
 	struct auth *auth;
 	struct throttle *login_account;   /* failed logins per e-mail */
 	struct throttle *login_address;   /* failed logins per client address */
+	struct scheduler *scheduler;      /* NULL when not publishing (tests, CLI) */
 };
 
 #endif

@@ -32,6 +32,11 @@ struct cfg {
 	int64_t argon2_memlimit;         /* KiB */
 	int64_t argon2_opslimit;
 	int64_t db_busy_timeout;         /* ms */
+	int64_t publish_workers;         /* posts being sent at once */
+	int64_t publish_tick;            /* scheduler's look for due posts, ms */
+	int64_t publish_retry;           /* first retry delay, ms (doubles, jittered) */
+	int64_t publish_attempts;        /* attempts before a post fails */
+	int64_t network_timeout;         /* per network exchange, ms */
 	char metrics_token[CFG_STR_MAX]; /* empty: /metrics from loopback only */
 	char admin_email[CFG_STR_MAX];   /* first owner created on first start */
 	char admin_password[CFG_STR_MAX];/* empty: generated and printed once */

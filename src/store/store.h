@@ -132,8 +132,160 @@ int store_audit_add(struct store *s, const struct audit_entry *e);
 int store_audit_list(struct store *s, struct arena *a, int64_t ws, int64_t before,
 		     int limit, struct audit_list *out);
 
+/* Publishing settings of a workspace. */
+struct ws_publishing {
+	bool approval_required;
+	int64_t paused_at;               /* 0: publishing runs */
+	const char *pause_reason;
+	const char *charter;             /* JSON text, canonical (charter module) */
+	const char *ical_hash;           /* hash of the feed's secret, "" = no feed */
+};
+int store_ws_publishing(struct store *s, struct arena *a, int64_t ws, struct ws_publishing *out);
+int store_ws_set_approval(struct store *s, int64_t ws, bool required);
+/* paused_at 0 resumes. */
+int store_ws_set_pause(struct store *s, int64_t ws, int64_t paused_at, const char *reason);
+int store_ws_set_charter(struct store *s, int64_t ws, const char *charter);
+int store_ws_set_ical(struct store *s, int64_t ws, const char *hash);
+/* The workspace whose feed secret hashes to `hash`; ERR_NOTFOUND. */
+int store_ws_by_ical(struct store *s, const char *hash, int64_t *ws);
+
+/* --- channels ----------------------------------------------------------- */
+/* A connected account on a network. `secret` is the sealed credentials
+ * blob: the store never sees them in clear. */
+struct channel {
+	int64_t id, workspace_id;
+	const char *network, *service, *handle, *account_ref, *display_name;
+	const char *status;              /* "active" | "needs_reconnect" */
+	const char *status_reason;
+	const char *charter, *slots;     /* JSON text */
+	int64_t created_at, updated_at;
+};
+struct channel_list {
+	struct channel *v;
+	size_t n;
+};
+int store_channel_insert(struct store *s, const struct channel *c, const void *secret,
+			 size_t secret_len, int64_t now, int64_t *id);     /* ERR_EXISTS */
+/* ws 0: any workspace (the scheduler); else ERR_NOTFOUND outside `ws`. */
+int store_channel_get(struct store *s, struct arena *a, int64_t ws, int64_t id,
+		      struct channel *out);
+int store_channel_list(struct store *s, struct arena *a, int64_t ws, struct channel_list *out);
+/* Sealed credentials, copied into `a`. */
+int store_channel_secret(struct store *s, struct arena *a, int64_t id, void **secret,
+			 size_t *len);
+int store_channel_set_secret(struct store *s, int64_t id, const void *secret, size_t len,
+			     int64_t now);
+int store_channel_set_status(struct store *s, int64_t id, const char *status,
+			     const char *reason, int64_t now);
+/* display_name, charter, slots. */
+int store_channel_update(struct store *s, const struct channel *c, int64_t now);
+/* With its variants and their jobs: two writes, in a transaction. */
+int store_channel_delete(struct store *s, int64_t ws, int64_t id);
+
+/* --- posts -------------------------------------------------------------- */
+struct variant {
+	int64_t id, post_id, channel_id;
+	const char *text, *link, *first_comment, *media;  /* media: JSON text */
+	const char *state;    /* pending | publishing | published | failed | canceled */
+	const char *idem_key, *external_id, *url, *error;
+	int64_t published_at;
+	const char *network, *handle;    /* of its channel, when read */
+};
+struct post {
+	int64_t id, workspace_id, author_id;
+	const char *state;
+	int64_t scheduled_at;            /* UTC ms; 0 = not scheduled */
+	const char *tz;                  /* the zone it was scheduled in */
+	const char *campaign, *labels, *notes;   /* labels: JSON array text */
+	const char *review_comment, *failure, *override_reason;
+	int64_t published_at, version, created_at, updated_at;
+	struct variant *v;
+	size_t nv;
+};
+struct post_list {
+	struct post *v;
+	size_t n;
+};
+/* Inserts the post and its variants (ids written back into `p`). Several
+ * writes: between store_begin and store_end. */
+int store_post_insert(struct store *s, struct post *p, int64_t now);
+/* With its variants; ERR_NOTFOUND outside `ws` (ws 0: any). */
+int store_post_get(struct store *s, struct arena *a, int64_t ws, int64_t id, struct post *out);
+/* Everything but the variants; bumps version. */
+int store_post_update(struct store *s, const struct post *p, int64_t now);
+/* Replaces the variants (a post not yet publishing). In a transaction. */
+int store_post_set_variants(struct store *s, struct post *p);
+int store_post_delete(struct store *s, int64_t ws, int64_t id);
+
+struct post_filter {
+	int64_t from, to;                /* scheduled_at in [from, to); 0/0: all */
+	int64_t channel;                 /* 0: any */
+	const char *campaign, *label, *state;   /* NULL: any */
+	int limit;
+};
+/* Posts of `ws` by scheduled time (unscheduled ones last), with variants. */
+int store_post_list(struct store *s, struct arena *a, int64_t ws,
+		    const struct post_filter *f, struct post_list *out);
+/* Scheduled times of posts on `channel` within [from, to), excluding post
+ * `except`: for the charter's gap and per-day rules and for queue slots. */
+int store_channel_times(struct store *s, struct arena *a, int64_t channel, int64_t from,
+			int64_t to, int64_t except, int64_t **out, size_t *n);
+
+/* --- notifications ------------------------------------------------------ */
+struct notification {
+	int64_t id, workspace_id, account_id;   /* account 0: every member */
+	const char *kind, *message;
+	int64_t post_id, channel_id, created_at, read_at;
+};
+struct notification_list {
+	struct notification *v;
+	size_t n;
+};
+int store_notify(struct store *s, const struct notification *n);
+/* For `account` (its own and the workspace's), newest first. */
+int store_notification_list(struct store *s, struct arena *a, int64_t ws, int64_t account,
+			    int limit, struct notification_list *out);
+
 /* --- jobs --------------------------------------------------------------- */
 /* Jobs waiting to run (state queued), for /metrics. */
 int store_jobs_queued(struct store *s, int64_t *n);
+
+/* Publish jobs: one per variant, its lane the variant's channel. */
+int store_publish_schedule(struct store *s, int64_t ws, int64_t variant, int64_t channel,
+			   int64_t run_at, int64_t now);
+/* Drops the queued publish jobs of post `post` (running ones stay). */
+int store_publish_unschedule(struct store *s, int64_t post);
+
+struct claim {
+	int64_t job, variant, post, channel, workspace;
+	int attempts;                    /* this one included */
+	bool recheck;                    /* variant was already "publishing": an
+	                                    earlier attempt may have gone out */
+};
+/* Claims up to `max` due publish jobs, at most one per channel, none on a
+ * channel that already has one running, on active channels of workspaces
+ * not paused, oldest first: each job becomes running with a lease, its
+ * variant and post "publishing". Several writes: between store_begin and
+ * store_end. */
+int store_publish_claim(struct store *s, int64_t now, int64_t lease_until, size_t max,
+			struct claim *out, size_t *n);
+/* Recomputes every channel's due time from its jobs (ws 0: all): a repair
+ * the scheduler runs now and then, so that no post can wait forever. */
+int store_publish_sync(struct store *s, int64_t ws);
+/* Running jobs back to queued (at start-up: whoever ran them is gone). */
+int store_jobs_recover(struct store *s, int64_t *n);
+/* Outcomes; each in the caller's transaction. */
+int store_publish_done(struct store *s, const struct claim *c, const char *external_id,
+		       const char *url, int64_t now);
+int store_publish_retry(struct store *s, const struct claim *c, int64_t run_at,
+			const char *error, bool variant_pending);
+int store_publish_failed(struct store *s, const struct claim *c, const char *error,
+			 int64_t now);
+/* Derives the post's state from its variants once none is pending or
+ * publishing: published, or failed with the variants' reasons. `state`
+ * (static string) gets the result, NULL when unchanged. */
+int store_post_settle(struct store *s, int64_t post, int64_t now, const char **state);
+/* Queued publish jobs of workspace `ws` due before `before`: moved by `shift` ms. */
+int store_publish_shift(struct store *s, int64_t ws, int64_t before, int64_t shift);
 
 #endif

@@ -1,0 +1,686 @@
+/* post_api.c - /workspaces/:ws/posts: writing, reviewing, scheduling and
+ * reading posts, and the calendar view of them.
+ *
+ * A post is written once with one variant per channel. Its date is an
+ * instant (UTC ms) plus the zone it was chosen in, so a daylight-saving
+ * change never moves it. Scheduling checks each variant against its
+ * network's limits and the editorial charter; charter errors refuse it
+ * unless an owner or admin overrides them with a reason (audited). */
+#define LOG_MODULE "post"
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "auth/auth.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/tz.h"
+#include "http/http.h"
+#include "publish/publish.h"
+#include "publish/publish_int.h"
+#include "store/store.h"
+#include "workspace/workspace.h"
+
+#define MAX_VARIANTS 16
+#define PAST_GRACE_MS 60000     /* "now" typed a few seconds late is still now */
+
+static void variant_json(struct jw *w, const struct variant *v)
+{
+	jw_obj(w);
+	jw_kint(w, "id", v->id);
+	jw_kint(w, "channel_id", v->channel_id);
+	jw_kstr(w, "network", v->network);
+	jw_kstr(w, "handle", v->handle);
+	jw_kstr(w, "text", v->text);
+	jw_kstr(w, "link", v->link);
+	jw_kstr(w, "first_comment", v->first_comment);
+	jw_key(w, "media");
+	jw_raw(w, *v->media ? v->media : "[]");
+	jw_kstr(w, "state", v->state);
+	jw_kstr(w, "idempotency_key", v->idem_key);
+	jw_key(w, "external_id");
+	jw_str(w, *v->external_id ? v->external_id : NULL);
+	jw_key(w, "url");
+	jw_str(w, *v->url ? v->url : NULL);
+	jw_key(w, "error");
+	jw_str(w, *v->error ? v->error : NULL);
+	jw_key(w, "published_at");
+	if (v->published_at)
+		jw_time(w, v->published_at);
+	else
+		jw_null(w);
+	jw_obj_end(w);
+}
+
+/* A time as RFC 3339 with the offset of `tz`, or null. */
+static void local_time(struct jw *w, const char *key, const struct tz *z, int64_t ms)
+{
+	char buf[TZ_RFC3339_SIZE];
+	jw_key(w, key);
+	if (ms && tz_format_rfc3339(z, ms, buf) == ERR_OK)
+		jw_str(w, buf);
+	else
+		jw_null(w);
+}
+
+void post_json(struct jw *w, const struct post *p, const char *ws_tz)
+{
+	const struct tz *z = tz_utc(), *pz;
+	if (tz_get(ws_tz, &pz) == ERR_OK)
+		z = pz;
+	jw_obj(w);
+	jw_kint(w, "id", p->id);
+	jw_kstr(w, "state", p->state);
+	local_time(w, "scheduled_at", z, p->scheduled_at);
+	jw_kstr(w, "tz", ws_tz);
+	jw_kstr(w, "campaign", p->campaign);
+	jw_key(w, "labels");
+	jw_raw(w, *p->labels ? p->labels : "[]");
+	jw_kstr(w, "notes", p->notes);
+	jw_kstr(w, "review_comment", p->review_comment);
+	jw_key(w, "failure");
+	jw_str(w, *p->failure ? p->failure : NULL);
+	jw_key(w, "override_reason");
+	jw_str(w, *p->override_reason ? p->override_reason : NULL);
+	local_time(w, "published_at", z, p->published_at);
+	jw_kint(w, "author_id", p->author_id);
+	jw_kint(w, "version", p->version);
+	jw_ktime(w, "created_at", p->created_at);
+	jw_ktime(w, "updated_at", p->updated_at);
+	jw_key(w, "variants");
+	jw_arr(w);
+	for (size_t i = 0; i < p->nv; i++)
+		variant_json(w, &p->v[i]);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void send_post(struct req *r, int status, int64_t id)
+{
+	struct post p;
+	struct workspace ws;
+	int rc = store_post_get(r->app->store, r->a, r->ws, id, &p);
+	if (!rc)
+		rc = store_workspace_get(r->app->store, r->a, r->ws, &ws);
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
+	post_json(http_json(r), &p, ws.tz);
+	http_send(r, status);
+}
+
+/* --- reading a post from a request -------------------------------------- */
+
+static const struct json_field variant_fields[] = {
+	{"channel_id", JSON_K_INT, true, 0, false},
+	{"text", JSON_K_STR, true, 10000, true},
+	{"link", JSON_K_STR, false, 2000, false},
+	{"first_comment", JSON_K_STR, false, 10000, true},
+	{"media", JSON_K_ARR, false, 0, false},
+};
+
+static const char *fieldf(struct req *r, const char *fmt, size_t i, const char *name)
+{
+	char *f = arena_alloc(r->a, 64);
+	if (f)
+		snprintf(f, 64, fmt, i, name);
+	return f ? f : "variants";
+}
+
+/* A new idempotency key: the same for every attempt of this variant, unique
+ * across installations (Bluesky derives the record key from it). */
+static const char *new_key(struct arena *a)
+{
+	unsigned char raw[16];
+	randombytes_buf(raw, sizeof raw);
+	char *k = arena_alloc(a, 8 + 2 * sizeof raw);
+	if (k) {
+		memcpy(k, "tribu-", 6);
+		str_hex(k + 6, raw, sizeof raw);
+	}
+	return k;
+}
+
+/* Reads "variants" into p->v: each channel exists in this workspace (once),
+ * each text fits its network's limits. Answers and returns false if not. */
+static bool read_variants(struct req *r, const json_t *arr, struct post *p)
+{
+	size_t n = json_array_size(arr);
+	if (n == 0 || n > MAX_VARIANTS) {
+		http_error(r, 422, "invalid_value", "a post has from 1 to 16 variants, one per channel",
+			   "variants");
+		return false;
+	}
+	p->v = arena_alloc(r->a, n * sizeof *p->v);
+	if (!p->v) {
+		http_error_rc(r, ERR_TOOBIG);
+		return false;
+	}
+	p->nv = n;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *o = json_array_get(arr, i);
+		struct json_problem pb;
+		if (!json_is_object(o)) {
+			http_error(r, 400, "wrong_type", "each variant is an object",
+				   fieldf(r, "variants[%zu]%s", i, ""));
+			return false;
+		}
+		if (json_check(o, variant_fields, 5, &pb) != ERR_OK) {
+			http_error(r, 400, pb.code, pb.message,
+				   fieldf(r, "variants[%zu].%s", i, pb.field ? pb.field : ""));
+			return false;
+		}
+		struct variant *v = &p->v[i];
+		memset(v, 0, sizeof *v);
+		v->channel_id = json_integer_value(json_object_get(o, "channel_id"));
+		v->text = json_str(o, "text");
+		v->link = json_str(o, "link");
+		v->first_comment = json_str(o, "first_comment");
+		v->media = "[]";
+		if (json_array_size(json_object_get(o, "media")) > 0) {
+			http_error(r, 422, "unsupported", "media are not accepted yet",
+				   fieldf(r, "variants[%zu].%s", i, "media"));
+			return false;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (p->v[j].channel_id == v->channel_id) {
+				http_error(r, 422, "invalid_value", "one variant per channel",
+					   fieldf(r, "variants[%zu].%s", i, "channel_id"));
+				return false;
+			}
+		struct channel ch;
+		int rc = store_channel_get(r->app->store, r->a, r->ws, v->channel_id, &ch);
+		if (rc == ERR_NOTFOUND) {
+			http_error(r, 422, "invalid_value", "no such channel in this workspace",
+				   fieldf(r, "variants[%zu].%s", i, "channel_id"));
+			return false;
+		}
+		if (rc) {
+			http_error_rc(r, rc);
+			return false;
+		}
+		v->network = ch.network;
+		v->handle = ch.handle;
+		const struct connector_ops *ops = connector_find(ch.network);
+		struct connector_post cp = {.idem_key = "check", .text = v->text};
+		struct connector_result res;
+		if (ops && connector_check_post(ops, &cp, &res) != ERR_OK) {
+			http_error(r, 422, "too_long", res.msg, fieldf(r, "variants[%zu].%s", i, "text"));
+			return false;
+		}
+		v->idem_key = new_key(r->a);
+		v->state = "pending";
+	}
+	return true;
+}
+
+/* labels: an array of distinct non-empty strings, stored as JSON text. */
+static bool read_labels(struct req *r, const json_t *arr, const char **out)
+{
+	if (!arr)
+		return true;
+	if (json_array_size(arr) > 20) {
+		http_error(r, 422, "invalid_value", "at most 20 labels", "labels");
+		return false;
+	}
+	size_t i;
+	const json_t *l;
+	json_array_foreach(arr, i, l) {
+		const char *s = json_string_value(l);
+		if (!s || !*s || strlen(s) > 64 || strpbrk(s, "\r\n\t")) {
+			http_error(r, 422, "invalid_value",
+				   "labels are strings of 1 to 64 characters", "labels");
+			return false;
+		}
+	}
+	char *txt = json_dumps(arr, JSON_COMPACT);
+	*out = txt ? arena_strdup(r->a, txt) : NULL;
+	free(txt);
+	if (!*out) {
+		http_error_rc(r, ERR_TOOBIG);
+		return false;
+	}
+	return true;
+}
+
+/* "scheduled_at" (RFC 3339 with an offset) or "queue": true. *at stays 0
+ * when neither is given. */
+static bool read_when(struct req *r, const struct workspace *ws, const struct post *p,
+		      int64_t *at)
+{
+	const char *when = json_str(r->body, "scheduled_at");
+	bool queue = json_is_true(json_object_get(r->body, "queue"));
+	if (when && queue) {
+		http_error(r, 422, "invalid_value", "give scheduled_at or queue, not both", "queue");
+		return false;
+	}
+	if (when) {
+		if (tz_parse_rfc3339(when, strlen(when), at, NULL) != ERR_OK) {
+			http_error(r, 422, "invalid_value",
+				   "scheduled_at must be RFC 3339 with an offset, such as "
+				   "2026-03-29T09:00:00+02:00", "scheduled_at");
+			return false;
+		}
+		if (*at < clock_now_ms() - PAST_GRACE_MS) {
+			http_error(r, 422, "in_the_past", "scheduled_at is in the past", "scheduled_at");
+			return false;
+		}
+		return true;
+	}
+	if (queue) {
+		int rc = publish_next_slot(r->app, r->a, ws, p, clock_now_ms(), at);
+		if (rc == ERR_NOTFOUND) {
+			http_error(r, 422, "no_free_slot",
+				   "the channel has no free queue slot: add slots to it", "queue");
+			return false;
+		}
+		if (rc) {
+			http_error_rc(r, rc);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const struct json_field post_fields[] = {
+	{"variants", JSON_K_ARR, false, MAX_VARIANTS, false},
+	{"scheduled_at", JSON_K_STR, false, 40, false},
+	{"queue", JSON_K_BOOL, false, 0, false},
+	{"campaign", JSON_K_STR, false, 120, false},
+	{"labels", JSON_K_ARR, false, 20, false},
+	{"notes", JSON_K_STR, false, 5000, true},
+	{"override_reason", JSON_K_STR, false, 500, true},
+};
+#define N_POST_FIELDS (sizeof post_fields / sizeof post_fields[0])
+
+/* --- state changes ------------------------------------------------------ */
+
+/* Writes `p` (and, when `variants`, its new variants), schedules or
+ * unschedules its jobs as its state says, and audits `action`: one
+ * transaction. */
+static int save(struct req *r, struct post *p, bool insert, bool variants, const char *action,
+		json_t *detail)
+{
+	struct store *s = r->app->store;
+	int64_t now = clock_now_ms();
+	int rc = store_begin(s);
+	if (rc) {
+		json_decref(detail);
+		return rc;
+	}
+	if (insert)
+		rc = store_post_insert(s, p, now);
+	else
+		rc = store_post_update(s, p, now);
+	if (!rc && !insert)
+		rc = store_publish_unschedule(s, p->id);
+	if (!rc && variants && !insert)
+		rc = store_post_set_variants(s, p);
+	if (!rc && strcmp(p->state, "scheduled") == 0)
+		for (size_t i = 0; !rc && i < p->nv; i++)
+			rc = store_publish_schedule(s, r->ws, p->v[i].id, p->v[i].channel_id,
+						    p->scheduled_at, now);
+	char target[32];
+	snprintf(target, sizeof target, "post %lld", (long long)p->id);
+	if (!rc)
+		rc = workspace_audit(r, 0, action, target, detail);
+	else
+		json_decref(detail);
+	rc = store_end(s, rc);
+	if (!rc && strcmp(p->state, "scheduled") == 0 && r->app->scheduler &&
+	    p->scheduled_at <= now + 1000)
+		scheduler_wake(r->app->scheduler);
+	return rc;
+}
+
+/* The state a post with a date goes to when the author asks to schedule it. */
+static const char *when_scheduled(struct req *r, bool approval)
+{
+	(void)r;
+	return approval ? "in_review" : "scheduled";
+}
+
+/* Charter gate for scheduling: charter errors refuse it, unless an owner or
+ * admin gives "override_reason". Answers and returns false when refused. */
+static bool charter_gate(struct req *r, const struct workspace *ws, struct post *p)
+{
+	struct charter_report rep;
+	int rc = publish_charter_check(r->app, r->a, ws, p, &rep);
+	if (rc) {
+		http_error_rc(r, rc);
+		return false;
+	}
+	if (rep.errors == 0)
+		return true;
+	const char *why = json_str(r->body, "override_reason");
+	if (why && *why && (r->role & (ROLE_OWNER | ROLE_ADMIN))) {
+		p->override_reason = why;
+		return true;
+	}
+	struct jw *w = http_json(r);
+	jw_obj(w);
+	jw_key(w, "error");
+	jw_obj(w);
+	jw_kstr(w, "code", "charter_violation");
+	jw_kstr(w, "message",
+		why && *why ? "only an owner or admin may override the charter"
+			    : "the post breaks the editorial charter: fix it, or an owner or admin "
+			      "may override with override_reason");
+	jw_kstr(w, "field", "variants");
+	jw_obj_end(w);
+	jw_key(w, "findings");
+	publish_findings_json(w, &rep);
+	jw_obj_end(w);
+	http_send(r, 422);
+	return false;
+}
+
+void post_api_create(struct req *r)
+{
+	if (!http_body_check(r, post_fields, N_POST_FIELDS))
+		return;
+	const json_t *vs = json_object_get(r->body, "variants");
+	if (!vs) {
+		http_error(r, 400, "missing_field", "variants is required", "variants");
+		return;
+	}
+	struct workspace ws;
+	struct ws_publishing pub;
+	int rc = store_workspace_get(r->app->store, r->a, r->ws, &ws);
+	if (!rc)
+		rc = store_ws_publishing(r->app->store, r->a, r->ws, &pub);
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
+	struct post p = {.workspace_id = r->ws, .author_id = r->account, .state = "draft",
+			 .tz = ws.tz, .campaign = json_str(r->body, "campaign"),
+			 .labels = "[]", .notes = json_str(r->body, "notes"),
+			 .review_comment = "", .failure = "", .override_reason = ""};
+	if (!read_variants(r, vs, &p) || !read_labels(r, json_object_get(r->body, "labels"),
+						      &p.labels))
+		return;
+	if (!read_when(r, &ws, &p, &p.scheduled_at))
+		return;
+	if (p.scheduled_at) {
+		p.state = when_scheduled(r, pub.approval_required);
+		if (strcmp(p.state, "scheduled") == 0 && !charter_gate(r, &ws, &p))
+			return;
+	}
+	json_t *d = json_pack("{s:s, s:I}", "state", p.state, "variants", (json_int_t)p.nv);
+	if (*p.override_reason)
+		json_object_set_new(d, "override_reason", json_string(p.override_reason));
+	rc = save(r, &p, true, true, "post.create", d);
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
+	send_post(r, 201, p.id);
+}
+
+static bool load(struct req *r, struct post *p, struct workspace *ws, struct ws_publishing *pub)
+{
+	int64_t id;
+	int rc = http_param_id(r, "post", &id) ? store_post_get(r->app->store, r->a, r->ws, id, p)
+					       : ERR_NOTFOUND;
+	if (!rc && ws)
+		rc = store_workspace_get(r->app->store, r->a, r->ws, ws);
+	if (!rc && pub)
+		rc = store_ws_publishing(r->app->store, r->a, r->ws, pub);
+	if (rc == ERR_NOTFOUND) {
+		http_error(r, 404, "not_found", "no such post", NULL);
+		return false;
+	}
+	if (rc) {
+		http_error_rc(r, rc);
+		return false;
+	}
+	return true;
+}
+
+static bool in_state(const struct post *p, const char *const *states)
+{
+	for (; *states; states++)
+		if (strcmp(p->state, *states) == 0)
+			return true;
+	return false;
+}
+
+static void wrong_state(struct req *r, const struct post *p, const char *what)
+{
+	char msg[160];
+	snprintf(msg, sizeof msg, "a %s post cannot be %s", p->state, what);
+	http_error(r, 409, "wrong_state", msg, "state");
+}
+
+void post_api_get(struct req *r)
+{
+	struct post p;
+	if (load(r, &p, NULL, NULL))
+		send_post(r, 200, p.id);
+}
+
+static const char *const editable[] = {"draft", "in_review", "approved", "scheduled", "failed",
+				       NULL};
+
+void post_api_update(struct req *r)
+{
+	if (!http_body_check(r, post_fields, N_POST_FIELDS))
+		return;
+	struct post p;
+	struct workspace ws;
+	struct ws_publishing pub;
+	if (!load(r, &p, &ws, &pub))
+		return;
+	if (!in_state(&p, editable)) {
+		wrong_state(r, &p, "edited");
+		return;
+	}
+	const json_t *vs = json_object_get(r->body, "variants");
+	if (vs && !read_variants(r, vs, &p))
+		return;
+	const char *c = json_str(r->body, "campaign"), *n = json_str(r->body, "notes");
+	if (c)
+		p.campaign = c;
+	if (n)
+		p.notes = n;
+	if (!read_labels(r, json_object_get(r->body, "labels"), &p.labels))
+		return;
+	int64_t at = 0;
+	if (!read_when(r, &ws, &p, &at))
+		return;
+	if (at)
+		p.scheduled_at = at;
+	/* A failed post edited is a draft again; content changed after an
+	 * approval needs a new one. */
+	if (strcmp(p.state, "failed") == 0)
+		p.state = "draft";
+	if (pub.approval_required && vs && in_state(&p, (const char *const[]){"approved",
+									    "scheduled", NULL}))
+		p.state = "in_review";
+	p.failure = "";
+	if (strcmp(p.state, "scheduled") == 0 && !charter_gate(r, &ws, &p))
+		return;
+	int rc = save(r, &p, false, vs != NULL, "post.update", json_deep_copy(r->body));
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
+	send_post(r, 200, p.id);
+}
+
+void post_api_delete(struct req *r)
+{
+	struct post p;
+	if (!load(r, &p, NULL, NULL))
+		return;
+	if (strcmp(p.state, "publishing") == 0) {
+		wrong_state(r, &p, "deleted while it is being published");
+		return;
+	}
+	struct store *s = r->app->store;
+	char target[32];
+	snprintf(target, sizeof target, "post %lld", (long long)p.id);
+	int rc = store_begin(s);
+	if (!rc) {
+		rc = store_publish_unschedule(s, p.id);
+		if (!rc)
+			rc = store_post_delete(s, r->ws, p.id);
+		if (!rc)
+			rc = workspace_audit(r, 0, "post.delete", target,
+					     json_pack("{s:s}", "state", p.state));
+		rc = store_end(s, rc);
+	}
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
+	http_no_content(r);
+}
+
+void post_api_submit(struct req *r)
+{
+	struct post p;
+	if (!load(r, &p, NULL, NULL))
+		return;
+	if (strcmp(p.state, "draft") != 0) {
+		wrong_state(r, &p, "submitted for review");
+		return;
+	}
+	p.state = "in_review";
+	int rc = save(r, &p, false, false, "post.submit", NULL);
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
+	send_post(r, 200, p.id);
+}
+
+static const struct json_field review_fields[] = {
+	{"comment", JSON_K_STR, false, 2000, true},
+	{"override_reason", JSON_K_STR, false, 500, true},
+};
+
+static void review(struct req *r, bool approve)
+{
+	if (r->body && !http_body_check(r, review_fields, 2))
+		return;
+	struct post p;
+	struct workspace ws;
+	if (!load(r, &p, &ws, NULL))
+		return;
+	if (strcmp(p.state, "in_review") != 0) {
+		wrong_state(r, &p, approve ? "approved" : "rejected");
+		return;
+	}
+	const char *comment = r->body ? json_str(r->body, "comment") : NULL;
+	if (!approve && (!comment || !*comment)) {
+		http_error(r, 400, "missing_field", "a rejection needs a comment for the author",
+			   "comment");
+		return;
+	}
+	p.review_comment = comment ? comment : "";
+	if (!approve) {
+		p.state = "draft";
+	} else if (p.scheduled_at) {
+		/* Approved with a date: scheduled at once, if the date is still
+		 * ahead (else it waits in approved for a new date). */
+		p.state = p.scheduled_at >= clock_now_ms() - PAST_GRACE_MS ? "scheduled" : "approved";
+		if (strcmp(p.state, "scheduled") == 0 && !charter_gate(r, &ws, &p))
+			return;
+	} else {
+		p.state = "approved";
+	}
+	json_t *d = json_pack("{s:s}", "state", p.state);
+	if (comment)
+		json_object_set_new(d, "comment", json_string(comment));
+	int rc = save(r, &p, false, false, approve ? "post.approve" : "post.reject", d);
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
+	send_post(r, 200, p.id);
+}
+
+void post_api_approve(struct req *r)
+{
+	review(r, true);
+}
+
+void post_api_reject(struct req *r)
+{
+	review(r, false);
+}
+
+void post_api_schedule(struct req *r)
+{
+	if (!http_body_check(r, post_fields, N_POST_FIELDS))
+		return;
+	struct post p;
+	struct workspace ws;
+	struct ws_publishing pub;
+	if (!load(r, &p, &ws, &pub))
+		return;
+	if (!in_state(&p, (const char *const[]){"draft", "approved", "scheduled", NULL})) {
+		wrong_state(r, &p, "scheduled");
+		return;
+	}
+	if (pub.approval_required && strcmp(p.state, "draft") == 0) {
+		http_error(r, 409, "approval_required",
+			   "this workspace requires an approval before scheduling: submit the post",
+			   "state");
+		return;
+	}
+	int64_t at = 0;
+	if (!read_when(r, &ws, &p, &at))
+		return;
+	if (!at && !p.scheduled_at) {
+		http_error(r, 400, "missing_field", "give scheduled_at or queue", "scheduled_at");
+		return;
+	}
+	if (at)
+		p.scheduled_at = at;
+	else if (p.scheduled_at < clock_now_ms() - PAST_GRACE_MS) {
+		http_error(r, 422, "in_the_past", "the post's date is past: give a new one",
+			   "scheduled_at");
+		return;
+	}
+	p.state = "scheduled";
+	if (!charter_gate(r, &ws, &p))
+		return;
+	char when[TZ_RFC3339_SIZE];
+	tz_format_rfc3339(tz_utc(), p.scheduled_at, when);
+	json_t *d = json_pack("{s:s}", "scheduled_at", when);
+	if (*p.override_reason)
+		json_object_set_new(d, "override_reason", json_string(p.override_reason));
+	int rc = save(r, &p, false, false, "post.schedule", d);
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
+	send_post(r, 200, p.id);
+}
+
+void post_api_cancel(struct req *r)
+{
+	struct post p;
+	if (!load(r, &p, NULL, NULL))
+		return;
+	if (!in_state(&p, (const char *const[]){"draft", "in_review", "approved", "scheduled",
+						"failed", NULL})) {
+		wrong_state(r, &p, "canceled");
+		return;
+	}
+	p.state = "canceled";
+	int rc = save(r, &p, false, false, "post.cancel", NULL);
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
+	send_post(r, 200, p.id);
+}

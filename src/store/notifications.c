@@ -1,0 +1,59 @@
+/* notifications.c - what Tribu has to tell people: a post that failed, a
+ * channel that needs a new login. Account 0 addresses every member. */
+#include "core/err.h"
+#include "store/db.h"
+#include "store/store.h"
+
+DB_SQL(Q_NOTE_INSERT,
+       "INSERT INTO notification (workspace_id, account_id, kind, message, post_id, channel_id,"
+       " created_at) VALUES (:ws, :account, :kind, :msg, :post, :channel, :now)");
+DB_SQL(Q_NOTE_LIST,
+       "SELECT id, workspace_id, account_id, kind, message, post_id, channel_id, created_at,"
+       " read_at FROM notification WHERE workspace_id = :ws"
+       " AND (account_id = 0 OR account_id = :account) ORDER BY id DESC LIMIT :limit");
+
+int store_notify(struct store *s, const struct notification *n)
+{
+	DB_CONN(s, c);
+	DB_STMT(c, st, Q_NOTE_INSERT);
+	db_bind_int(st, ":ws", n->workspace_id);
+	db_bind_int(st, ":account", n->account_id);
+	db_bind_text(st, ":kind", n->kind);
+	db_bind_text(st, ":msg", n->message);
+	db_bind_int(st, ":post", n->post_id);
+	db_bind_int(st, ":channel", n->channel_id);
+	db_bind_int(st, ":now", n->created_at);
+	return db_exec(st);
+}
+
+int store_notification_list(struct store *s, struct arena *a, int64_t ws, int64_t account,
+			    int limit, struct notification_list *out)
+{
+	DB_CONN(s, c);
+	DB_STMT(c, st, Q_NOTE_LIST);
+	db_bind_int(st, ":ws", ws);
+	db_bind_int(st, ":account", account);
+	db_bind_int(st, ":limit", limit > 0 ? limit : 100);
+	size_t cap = 0;
+	int rc;
+	out->v = NULL;
+	out->n = 0;
+	while ((rc = db_step(st)) == DB_ROW) {
+		out->v = arena_grow(a, out->v, out->n, &cap, sizeof *out->v);
+		if (!out->v) {
+			rc = ERR_TOOBIG;
+			break;
+		}
+		struct notification *n = &out->v[out->n++];
+		n->id = db_col_int(st, 0);
+		n->workspace_id = db_col_int(st, 1);
+		n->account_id = db_col_int(st, 2);
+		n->kind = db_col_text(st, a, 3);
+		n->message = db_col_text(st, a, 4);
+		n->post_id = db_col_int(st, 5);
+		n->channel_id = db_col_int(st, 6);
+		n->created_at = db_col_int(st, 7);
+		n->read_at = db_col_int(st, 8);
+	}
+	return db_rows_end(st, a, rc);
+}
