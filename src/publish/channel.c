@@ -388,7 +388,8 @@ void channel_api_update(struct req *r)
 	const char *display = json_str(r->body, "display_name");
 	if (display)
 		ch.display_name = display;
-	if (!publish_rules_read(r, &ch.charter, &ch.slots))
+	const struct connector_ops *ops = connector_find(ch.network);
+	if (!publish_rules_read(r, ops ? ops->limits->max_len : 0, &ch.charter, &ch.slots))
 		return;
 	struct store *s = r->app->store;
 	rc = store_begin(s);

@@ -350,7 +350,7 @@ static const char *when_scheduled(struct req *r, bool approval)
 static bool charter_gate(struct req *r, const struct workspace *ws, struct post *p)
 {
 	struct charter_report rep;
-	int rc = publish_charter_check(r->app, r->a, ws, p, &rep);
+	int rc = publish_charter_check(r->app, r->a, ws, p, NULL, &rep);
 	if (rc) {
 		http_error_rc(r, rc);
 		return false;

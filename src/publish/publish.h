@@ -41,9 +41,12 @@ int channel_keep_session(const struct app *app, struct channel_conn *cc);
 int channel_relogin(const struct app *app, struct channel_conn *cc);
 
 /* Reads "charter" and "slots" from r->body when present, checked and in
- * canonical form, into *charter / *slots (slots may be NULL: not allowed);
- * answers 422 naming the field and returns false when one is bad. */
-bool publish_rules_read(struct req *r, const char **charter, const char **slots);
+ * canonical form, into *charter / *slots (either may be NULL: not taken);
+ * `net_max` is the network's max length for a channel's charter, 0 for the
+ * workspace's. Answers 422 naming the field and returns false when one is
+ * bad. */
+bool publish_rules_read(struct req *r, int64_t net_max, const char **charter,
+			const char **slots);
 
 void channel_api_list(struct req *r);
 void channel_api_create(struct req *r);

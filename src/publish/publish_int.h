@@ -1,0 +1,42 @@
+/* publish_int.h - private to src/publish/: what its files share. */
+#ifndef TRIBU_PUBLISH_INT_H
+#define TRIBU_PUBLISH_INT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "charter/charter.h"
+#include "store/store.h"
+
+struct app;
+struct arena;
+struct jw;
+struct req;
+
+/* A post as the API shows it, times in the workspace's zone. */
+void post_json(struct jw *w, const struct post *p, const char *ws_tz);
+
+/* The charter's findings for each variant of a post. */
+struct charter_report {
+	struct variant_findings {
+		int64_t channel_id;
+		struct charter_finding *f;
+		size_t n;
+	} *v;
+	size_t nv;
+	size_t errors;                  /* findings of severity error, all variants */
+};
+/* Checks every variant of `p` against the workspace's charter with its
+ * channel's override, at p->scheduled_at, messages in `lang` (NULL: the
+ * workspace's). */
+int publish_charter_check(const struct app *app, struct arena *a, const struct workspace *ws,
+			  const struct post *p, const char *lang, struct charter_report *out);
+/* [{"channel_id","variant","findings":[...]}] */
+void publish_findings_json(struct jw *w, const struct charter_report *rep);
+
+/* The next free queue slot after `after` for the post's first channel:
+ * free means no other scheduled post of any of the post's channels at that
+ * instant. ERR_NOTFOUND when the channel has no slot free within a year. */
+int publish_next_slot(const struct app *app, struct arena *a, const struct workspace *ws,
+		      const struct post *p, int64_t after, int64_t *at);
+
+#endif

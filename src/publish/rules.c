@@ -1,0 +1,197 @@
+/* rules.c - where publishing meets the editorial charter and the queue
+ * slots: reading them from requests, checking a post, finding a slot. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "calendar/calendar.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/jw.h"
+#include "core/sb.h"
+#include "http/http.h"
+#include "text/text.h"
+#include "publish/publish.h"
+#include "publish/publish_int.h"
+
+/* Rules stored as canonical JSON text, parsed again when used. */
+static int parse_stored(const char *json, int64_t net_max, struct arena *a,
+			struct charter **out)
+{
+	json_error_t je;
+	json_t *o = json_loads(json && *json ? json : "{}", 0, &je);
+	if (!o)
+		return ERR_INVAL;
+	const char *field;
+	char msg[160];
+	int rc = charter_parse(o, net_max, a, out, &field, msg, sizeof msg);
+	json_decref(o);
+	return rc;
+}
+
+bool publish_rules_read(struct req *r, int64_t net_max, const char **charter,
+			const char **slots)
+{
+	const json_t *c = json_object_get(r->body, "charter");
+	if (c && charter) {
+		struct charter *ch;
+		const char *field;
+		char msg[200], fbuf[96];
+		if (charter_parse(c, net_max, r->a, &ch, &field, msg, sizeof msg) != ERR_OK) {
+			snprintf(fbuf, sizeof fbuf, "charter.%s", field ? field : "");
+			char *f = arena_strdup(r->a, fbuf);
+			http_error(r, 422, "invalid_value", msg, f ? f : "charter");
+			return false;
+		}
+		*charter = charter_json(ch, r->a);
+		if (!*charter)
+			*charter = "{}";
+	}
+	const json_t *s = json_object_get(r->body, "slots");
+	if (s && slots) {
+		struct slot v[SLOTS_MAX];
+		size_t n;
+		char why[160];
+		if (slots_from_json(s, v, &n, why, sizeof why) != ERR_OK) {
+			http_error(r, 422, "invalid_value", why, "slots");
+			return false;
+		}
+		struct sb b;
+		struct jw w;
+		sb_init(&b, NULL, 0, 16384);
+		jw_init(&w, &b);
+		slots_to_json(&w, v, n);
+		*slots = sb_err(&b) ? NULL : arena_strdup(r->a, sb_str(&b));
+		sb_free(&b);
+		if (!*slots) {
+			http_error_rc(r, ERR_TOOBIG);
+			return false;
+		}
+	}
+	return true;
+}
+
+int publish_charter_check(const struct app *app, struct arena *a, const struct workspace *ws,
+			  const struct post *p, const char *lang, struct charter_report *out)
+{
+	struct ws_publishing pub;
+	int rc = store_ws_publishing(app->store, a, ws->id, &pub);
+	if (rc)
+		return rc;
+	struct charter *wsc;
+	rc = parse_stored(pub.charter, 0, a, &wsc);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof *out);
+	out->v = arena_alloc(a, (p->nv ? p->nv : 1) * sizeof *out->v);
+	if (!out->v)
+		return ERR_TOOBIG;
+	for (size_t i = 0; i < p->nv; i++) {
+		const struct variant *v = &p->v[i];
+		struct channel ch;
+		rc = store_channel_get(app->store, a, ws->id, v->channel_id, &ch);
+		const struct connector_ops *ops = rc ? NULL : connector_find(ch.network);
+		if (!rc && !ops)
+			rc = ERR_NOTFOUND;
+		struct charter *chc;
+		if (!rc)
+			rc = parse_stored(ch.charter, ops->limits->max_len, a, &chc);
+		if (rc)
+			return rc;
+		const struct charter *eff = charter_merge(wsc, chc, a);
+		size_t len = 0;
+		ops->measure(v->text, strlen(v->text), &len);
+		struct charter_draft d = {
+			.text = v->text,
+			.length = (int64_t)len,
+			.text_flags = strcmp(ch.network, "mastodon") == 0 ? TEXT_MASTODON : 0,
+			.at = p->scheduled_at,
+			.tz = ws->tz,
+			.lang = lang ? lang : ws->lang,
+		};
+		if (p->scheduled_at) {
+			/* Neighbours within two days cover the gap and per-day rules
+			 * (a local day is at most 26 hours long). */
+			int64_t *t;
+			size_t nt;
+			rc = store_channel_times(app->store, a, ch.id, p->scheduled_at - 172800000,
+						 p->scheduled_at + 172800000, p->id, &t, &nt);
+			if (rc)
+				return rc;
+			d.others = t;
+			d.n_others = nt;
+		}
+		struct variant_findings *vf = &out->v[out->nv++];
+		vf->channel_id = ch.id;
+		rc = charter_check(eff, &d, a, &vf->f, &vf->n);
+		if (rc)
+			return rc;
+		for (size_t j = 0; j < vf->n; j++)
+			out->errors += vf->f[j].severity == CHARTER_ERROR;
+	}
+	return ERR_OK;
+}
+
+void publish_findings_json(struct jw *w, const struct charter_report *rep)
+{
+	jw_arr(w);
+	for (size_t i = 0; i < rep->nv; i++) {
+		jw_obj(w);
+		jw_kint(w, "variant", (int64_t)i);
+		jw_kint(w, "channel_id", rep->v[i].channel_id);
+		jw_key(w, "findings");
+		charter_findings_json(w, rep->v[i].f, rep->v[i].n);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+struct taken_ctx {
+	const int64_t *t;
+	size_t n;
+};
+
+static bool slot_taken(void *ctx, int64_t at)
+{
+	const struct taken_ctx *c = ctx;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->t[i] == at)
+			return true;
+	return false;
+}
+
+int publish_next_slot(const struct app *app, struct arena *a, const struct workspace *ws,
+		      const struct post *p, int64_t after, int64_t *at)
+{
+	if (p->nv == 0)
+		return ERR_NOTFOUND;
+	struct channel ch;
+	int rc = store_channel_get(app->store, a, ws->id, p->v[0].channel_id, &ch);
+	if (rc)
+		return rc;
+	struct slot v[SLOTS_MAX];
+	size_t n;
+	if (slots_parse(ch.slots, strlen(ch.slots), v, &n, NULL, 0) != ERR_OK || n == 0)
+		return ERR_NOTFOUND;
+	/* Every post already on any of this post's channels within the year
+	 * the search covers. */
+	struct taken_ctx tc = {0};
+	int64_t *all = NULL;
+	size_t cap = 0;
+	for (size_t i = 0; i < p->nv; i++) {
+		int64_t *t;
+		size_t nt;
+		rc = store_channel_times(app->store, a, p->v[i].channel_id, after,
+					 after + 400LL * 86400000, p->id, &t, &nt);
+		if (rc)
+			return rc;
+		for (size_t j = 0; j < nt; j++) {
+			all = arena_grow(a, all, tc.n, &cap, sizeof *all);
+			if (!all)
+				return ERR_TOOBIG;
+			all[tc.n++] = t[j];
+		}
+	}
+	tc.t = all;
+	return slots_next(v, n, ws->tz, after, slot_taken, &tc, at);
+}

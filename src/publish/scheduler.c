@@ -1,0 +1,481 @@
+/* scheduler.c - publishes every due variant exactly once, through crashes.
+ *
+ * One dispatcher thread owns the database side; worker threads make the
+ * network calls. The dispatcher claims due jobs (store_publish_claim: one
+ * per channel at a time, the variant marked "publishing" in the same
+ * transaction, before any call), hands them to the workers, and writes the
+ * outcomes they return in batched transactions. So a post crosses three
+ * states on disk: scheduled, publishing (an attempt may be out), published
+ * or failed; and the rule that makes it exactly once is the connector's:
+ * a variant found "publishing" when claimed (a retry, or a job that a killed
+ * process left) is looked up on the network by its idempotency key before
+ * any new attempt. A crash between the network's answer and the outcome's
+ * commit costs one lookup, never a duplicate.
+ *
+ * Memory is bounded by the number of workers (each has its own arena, reset
+ * per job; the queues hold at most 2 x workers), never by the number of
+ * posts waiting: those stay in the database. */
+#define LOG_MODULE "scheduler"
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "core/arena.h"
+#include "core/cfg.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "publish/publish.h"
+#include "store/store.h"
+#include "workspace/workspace.h"
+
+#define LEASE_MS (15 * 60 * 1000)
+#define REPAIR_MS 60000              /* how often channel due times are recomputed */
+#define RETRY_CAP_MS (60 * 60 * 1000)
+#define JOB_ARENA_CAP (64u << 20)
+
+enum outcome_kind { OUT_DONE, OUT_RETRY, OUT_FAIL };
+
+struct outcome {
+	struct claim k;
+	enum outcome_kind kind;
+	bool variant_pending;            /* RETRY: nothing can have gone out */
+	int64_t run_at;                  /* RETRY */
+	int64_t author;
+	char external_id[512], url[512];
+	char msg[320];
+};
+
+struct scheduler {
+	const struct app *app;
+	pthread_t dispatcher;
+	pthread_t *workers;
+	int nworkers;
+	size_t capacity;                 /* jobs claimed and not yet written back */
+
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv, disp_cv;
+	struct claim *tasks;             /* ring of claimed jobs for the workers */
+	size_t task_head, ntasks;
+	struct outcome *outs;            /* outcomes for the dispatcher */
+	size_t nouts;
+	size_t inflight;                 /* claimed, outcome not yet committed */
+	bool stopping, woken;
+
+	atomic_llong claimed, published, retried, failed, rechecked, found, db_ns;
+};
+
+/* --- the worker side: one job, one channel, network calls ---------------- */
+
+static int64_t backoff(const struct cfg *cfg, int attempts, int64_t retry_after)
+{
+	int64_t d = cfg->publish_retry;
+	for (int i = 1; i < attempts && d < RETRY_CAP_MS; i++)
+		d *= 2;
+	if (d > RETRY_CAP_MS)
+		d = RETRY_CAP_MS;
+	/* Half fixed, half random: retries of many posts hit by one outage
+	 * spread out instead of coming back together. */
+	d = d / 2 + (int64_t)randombytes_uniform((uint32_t)(d / 2 + 1));
+	return d > retry_after ? d : retry_after;
+}
+
+static void set_msg(struct outcome *o, const char *fmt, const char *a, const char *b)
+{
+	snprintf(o->msg, sizeof o->msg, fmt, a, b);
+}
+
+/* The outcome of a failed call: retry (with lookup first, unless nothing
+ * can have gone out), fail, or wait for a new login. */
+static void after_failure(struct scheduler *sc, struct channel_conn *cc, struct outcome *o,
+			  bool maybe_out)
+{
+	const struct connector_result *res = &cc->ctx.res;
+	const struct cfg *cfg = sc->app->cfg;
+	if (res->fate == CONNECTOR_FAIL) {
+		o->kind = OUT_FAIL;
+		set_msg(o, "%s%s", res->msg[0] ? res->msg : "refused by the network", "");
+		return;
+	}
+	o->kind = OUT_RETRY;
+	o->variant_pending = !maybe_out && !o->k.recheck;
+	if (res->fate == CONNECTOR_REAUTH) {
+		/* The channel stops until someone logs in again (claims skip it);
+		 * the job keeps its place and its attempts. */
+		if (channel_relogin(sc->app, cc) == ERR_OK) {
+			o->run_at = clock_now_ms();
+		} else {
+			o->run_at = clock_now_ms();
+			o->k.attempts--;
+		}
+		set_msg(o, "waiting for a new login: %s%s", res->msg, "");
+		return;
+	}
+	if (o->k.attempts >= cfg->publish_attempts) {
+		o->kind = OUT_FAIL;
+		char n[24];
+		snprintf(n, sizeof n, "%d", o->k.attempts);
+		set_msg(o, "gave up after %s attempts: %s", n, res->msg);
+		return;
+	}
+	o->run_at = clock_now_ms() + backoff(cfg, o->k.attempts, res->retry_after_ms);
+	set_msg(o, "will retry: %s%s", res->msg[0] ? res->msg : "network error", "");
+}
+
+static void done(struct outcome *o, const struct connector_ref *ref)
+{
+	o->kind = OUT_DONE;
+	snprintf(o->external_id, sizeof o->external_id, "%s", ref->id ? ref->id : "");
+	snprintf(o->url, sizeof o->url, "%s", ref->url ? ref->url : "");
+}
+
+/* Looks `key` up, then publishes if the network has nothing under it.
+ * Returns true with `ref` when the post is there; false after a failure
+ * (handled into `o`). */
+static bool publish_once(struct scheduler *sc, struct channel_conn *cc, struct outcome *o,
+			 const struct connector_post *p, bool recheck, struct connector_ref *ref)
+{
+	if (recheck) {
+		atomic_fetch_add(&sc->rechecked, 1);
+		int rc = cc->ops->lookup(&cc->ctx, p->idem_key, ref);
+		channel_keep_session(sc->app, cc);
+		if (rc == ERR_OK) {
+			atomic_fetch_add(&sc->found, 1);
+			return true;
+		}
+		if (!(rc == ERR_NOTFOUND && cc->ctx.res.fate == CONNECTOR_DONE)) {
+			after_failure(sc, cc, o, true);
+			return false;
+		}
+	}
+	int rc = cc->ops->publish(&cc->ctx, p, ref);
+	channel_keep_session(sc->app, cc);
+	if (rc == ERR_OK)
+		return true;
+	after_failure(sc, cc, o, true);
+	return false;
+}
+
+static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k,
+		    struct outcome *o)
+{
+	memset(o, 0, sizeof *o);
+	o->k = *k;
+	struct channel_conn cc;
+	struct post p;
+	int rc = channel_open(sc->app, a, 0, k->channel, &cc);
+	if (!rc)
+		rc = store_post_get(sc->app->store, a, 0, k->post, &p);
+	const struct variant *v = NULL;
+	for (size_t i = 0; !rc && i < p.nv; i++)
+		if (p.v[i].id == k->variant)
+			v = &p.v[i];
+	if (rc || !v) {
+		/* Nothing was sent: a database hiccup retries, a key that no
+		 * longer opens the credentials fails with a reason. */
+		o->kind = rc == ERR_CRYPTO ? OUT_FAIL : OUT_RETRY;
+		o->variant_pending = !k->recheck;
+		o->run_at = clock_now_ms() + sc->app->cfg->publish_retry;
+		set_msg(o, "%s%s", rc == ERR_CRYPTO ? "the channel's credentials cannot be "
+						      "decrypted: reconnect it"
+						    : "could not load the post: ", rc ? err_str(rc) : "gone");
+		return;
+	}
+	o->author = p.author_id;
+	struct connector_post cp = {.idem_key = v->idem_key, .text = v->text,
+				    .created_at_ms = clock_now_ms()};
+	struct connector_ref ref = {0};
+	if (!publish_once(sc, &cc, o, &cp, k->recheck, &ref))
+		return;
+	done(o, &ref);
+	if (*v->first_comment) {
+		/* The first comment answers the post, under a key of its own;
+		 * always looked up first, since the job may be a rerun. */
+		char key[160];
+		snprintf(key, sizeof key, "%s-c", v->idem_key);
+		struct connector_post cm = {.idem_key = key, .text = v->first_comment,
+					    .reply_root = &ref, .reply_parent = &ref};
+		struct connector_ref cref;
+		struct outcome co = *o;
+		if (!publish_once(sc, &cc, &co, &cm, true, &cref) && co.kind == OUT_RETRY &&
+		    k->attempts < sc->app->cfg->publish_attempts) {
+			/* The post is out: retrying the job looks it up and
+			 * tries the comment again. */
+			*o = co;
+			o->variant_pending = false;
+		}
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct scheduler *sc = arg;
+	static _Thread_local char first[64 * 1024];
+	struct outcome o;
+	pthread_mutex_lock(&sc->mu);
+	for (;;) {
+		while (sc->ntasks == 0 && !sc->stopping)
+			pthread_cond_wait(&sc->work_cv, &sc->mu);
+		if (sc->ntasks == 0)
+			break;
+		struct claim k = sc->tasks[sc->task_head];
+		sc->task_head = (sc->task_head + 1) % sc->capacity;
+		sc->ntasks--;
+		pthread_mutex_unlock(&sc->mu);
+
+		struct arena a;
+		arena_init(&a, first, sizeof first, JOB_ARENA_CAP);
+		run_job(sc, &a, &k, &o);
+		arena_free(&a);
+
+		pthread_mutex_lock(&sc->mu);
+		sc->outs[sc->nouts++] = o;
+		pthread_cond_signal(&sc->disp_cv);
+	}
+	pthread_mutex_unlock(&sc->mu);
+	return NULL;
+}
+
+/* --- the dispatcher side: the database ---------------------------------- */
+
+static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
+{
+	struct store *s = sc->app->store;
+	int rc;
+	switch (o->kind) {
+	case OUT_DONE:
+		rc = store_publish_done(s, &o->k, o->external_id, o->url, now);
+		break;
+	case OUT_RETRY:
+		rc = store_publish_retry(s, &o->k, o->run_at, o->msg, o->variant_pending);
+		break;
+	default:
+		rc = store_publish_failed(s, &o->k, o->msg, now);
+	}
+	const char *state = NULL;
+	if (!rc && o->kind != OUT_RETRY)
+		rc = store_post_settle(s, o->k.post, now, &state);
+	if (rc || !state)
+		return rc;
+	char target[32];
+	snprintf(target, sizeof target, "post %lld", (long long)o->k.post);
+	bool ok = strcmp(state, "published") == 0;
+	rc = workspace_audit_add(s, o->k.workspace, 0, "", ok ? "post.published" : "post.failed",
+				 target, ok ? NULL : json_pack("{s:s}", "reason", o->msg));
+	if (!rc && !ok) {
+		char msg[400];
+		snprintf(msg, sizeof msg, "Post %lld was not published: %s", (long long)o->k.post,
+			 o->msg);
+		struct notification n = {.workspace_id = o->k.workspace, .account_id = o->author,
+					 .kind = "post.failed", .message = msg,
+					 .post_id = o->k.post, .channel_id = o->k.channel,
+					 .created_at = now};
+		rc = store_notify(s, &n);
+	}
+	return rc;
+}
+
+/* Writes outcomes in one transaction; false when the database refused
+ * (they stay, to be written on the next turn: never dropped). */
+static bool write_outcomes(struct scheduler *sc, struct outcome *v, size_t n)
+{
+	int64_t t0 = clock_mono_ns(), now = clock_now_ms();
+	struct store *s = sc->app->store;
+	int rc = store_begin(s);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = write_one(sc, &v[i], now);
+	rc = store_end(s, rc);   /* also after a failed begin: it returns rc */
+	atomic_fetch_add(&sc->db_ns, clock_mono_ns() - t0);
+	if (rc) {
+		log_warn("cannot record %zu outcomes yet: %s", n, err_str(rc));
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		atomic_fetch_add(v[i].kind == OUT_DONE    ? &sc->published
+				 : v[i].kind == OUT_RETRY ? &sc->retried
+							  : &sc->failed,
+				 1);
+		if (v[i].kind != OUT_DONE)
+			log_info("post %lld on channel %lld: %s", (long long)v[i].k.post,
+				 (long long)v[i].k.channel, v[i].msg);
+	}
+	return true;
+}
+
+static size_t claim(struct scheduler *sc, struct claim *buf, size_t max)
+{
+	int64_t t0 = clock_mono_ns(), now = clock_now_ms();
+	struct store *s = sc->app->store;
+	size_t n = 0;
+	int rc = store_begin(s);
+	if (!rc)
+		rc = store_publish_claim(s, now, now + LEASE_MS, max, buf, &n);
+	rc = store_end(s, rc);   /* also after a failed begin: it returns rc */
+	atomic_fetch_add(&sc->db_ns, clock_mono_ns() - t0);
+	if (rc) {
+		log_warn("cannot claim due posts: %s", err_str(rc));
+		return 0;
+	}
+	atomic_fetch_add(&sc->claimed, (long long)n);
+	return n;
+}
+
+static void *dispatcher_main(void *arg)
+{
+	struct scheduler *sc = arg;
+	struct outcome *batch = xmalloc(sc->capacity * sizeof *batch);
+	struct claim *got = xmalloc(sc->capacity * sizeof *got);
+	size_t pending = 0;              /* outcomes taken, not yet written */
+	int64_t next_claim = 0, next_repair = clock_now_ms() + REPAIR_MS;
+	const int64_t tick = sc->app->cfg->publish_tick;
+
+	pthread_mutex_lock(&sc->mu);
+	for (;;) {
+		if (sc->nouts) {
+			memcpy(batch + pending, sc->outs, sc->nouts * sizeof *batch);
+			pending += sc->nouts;
+			sc->nouts = 0;
+		}
+		if (sc->stopping && sc->inflight == pending && pending == 0)
+			break;
+		bool stopping = sc->stopping, woken = sc->woken;
+		sc->woken = false;
+		size_t room = sc->capacity - sc->inflight;
+		pthread_mutex_unlock(&sc->mu);
+
+		int64_t now = clock_now_ms();
+		bool wrote = false;
+		if (pending && write_outcomes(sc, batch, pending)) {
+			wrote = true;
+			pthread_mutex_lock(&sc->mu);
+			sc->inflight -= pending;
+			room = sc->capacity - sc->inflight;
+			pthread_mutex_unlock(&sc->mu);
+			pending = 0;
+		}
+		if (now >= next_repair) {
+			store_publish_sync(sc->app->store, 0);
+			next_repair = now + REPAIR_MS;
+		}
+		/* Claim when a lane may have become free (an outcome written),
+		 * when asked, and on the tick. */
+		size_t n = 0;
+		if (!stopping && room > 0 && (wrote || woken || now >= next_claim)) {
+			n = claim(sc, got, room);
+			next_claim = now + tick;
+		}
+
+		pthread_mutex_lock(&sc->mu);
+		for (size_t i = 0; i < n; i++) {
+			sc->tasks[(sc->task_head + sc->ntasks) % sc->capacity] = got[i];
+			sc->ntasks++;
+		}
+		sc->inflight += n;
+		if (n)
+			pthread_cond_broadcast(&sc->work_cv);
+		if (n == room && n > 0)
+			continue;                /* more may be due right now */
+		if (sc->nouts == 0 && !sc->woken && !(sc->stopping && sc->inflight == 0) &&
+		    !(pending && !wrote)) {
+			int64_t wait = next_claim - clock_now_ms();
+			if (wait < 1)
+				wait = 1;
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += wait / 1000;
+			ts.tv_nsec += (wait % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&sc->disp_cv, &sc->mu, &ts);
+		} else if (pending && !wrote) {
+			/* The database refused the write: wait a little. */
+			pthread_mutex_unlock(&sc->mu);
+			struct timespec ts = {0, 50 * 1000000};
+			nanosleep(&ts, NULL);
+			pthread_mutex_lock(&sc->mu);
+		}
+	}
+	pthread_mutex_unlock(&sc->mu);
+	free(batch);
+	free(got);
+	return NULL;
+}
+
+int scheduler_start(struct scheduler **out, const struct app *app)
+{
+	int64_t n = 0;
+	int rc = store_begin(app->store);
+	if (!rc)
+		rc = store_end(app->store, store_jobs_recover(app->store, &n));
+	if (rc)
+		return rc;
+	if (n)
+		log_info("%lld posts were being published when the last process stopped: "
+			 "they are looked up on their networks before any new attempt",
+			 (long long)n);
+	struct scheduler *sc = xcalloc(1, sizeof *sc);
+	sc->app = app;
+	sc->nworkers = (int)app->cfg->publish_workers;
+	sc->capacity = 2 * (size_t)sc->nworkers;
+	sc->tasks = xcalloc(sc->capacity, sizeof *sc->tasks);
+	sc->outs = xcalloc(sc->capacity, sizeof *sc->outs);
+	sc->workers = xcalloc((size_t)sc->nworkers, sizeof *sc->workers);
+	pthread_mutex_init(&sc->mu, NULL);
+	pthread_cond_init(&sc->work_cv, NULL);
+	pthread_cond_init(&sc->disp_cv, NULL);
+	for (int i = 0; i < sc->nworkers; i++)
+		pthread_create(&sc->workers[i], NULL, worker_main, sc);
+	pthread_create(&sc->dispatcher, NULL, dispatcher_main, sc);
+	*out = sc;
+	return ERR_OK;
+}
+
+void scheduler_wake(struct scheduler *sc)
+{
+	pthread_mutex_lock(&sc->mu);
+	sc->woken = true;
+	pthread_cond_signal(&sc->disp_cv);
+	pthread_mutex_unlock(&sc->mu);
+}
+
+void scheduler_stop(struct scheduler *sc)
+{
+	if (!sc)
+		return;
+	pthread_mutex_lock(&sc->mu);
+	sc->stopping = true;
+	pthread_cond_broadcast(&sc->work_cv);
+	pthread_cond_signal(&sc->disp_cv);
+	pthread_mutex_unlock(&sc->mu);
+	for (int i = 0; i < sc->nworkers; i++)
+		pthread_join(sc->workers[i], NULL);
+	pthread_mutex_lock(&sc->mu);
+	pthread_cond_signal(&sc->disp_cv);
+	pthread_mutex_unlock(&sc->mu);
+	pthread_join(sc->dispatcher, NULL);
+	pthread_mutex_destroy(&sc->mu);
+	pthread_cond_destroy(&sc->work_cv);
+	pthread_cond_destroy(&sc->disp_cv);
+	free(sc->tasks);
+	free(sc->outs);
+	free(sc->workers);
+	free(sc);
+}
+
+void scheduler_stats(struct scheduler *sc, struct scheduler_stats *out)
+{
+	out->claimed = atomic_load(&sc->claimed);
+	out->published = atomic_load(&sc->published);
+	out->retried = atomic_load(&sc->retried);
+	out->failed = atomic_load(&sc->failed);
+	out->rechecked = atomic_load(&sc->rechecked);
+	out->found_on_recheck = atomic_load(&sc->found);
+	out->db_ns = atomic_load(&sc->db_ns);
+}
