@@ -77,6 +77,17 @@ void post_json(struct jw *w, const struct post *p, const char *ws_tz)
 	jw_kstr(w, "state", p->state);
 	local_time(w, "scheduled_at", z, p->scheduled_at);
 	jw_kstr(w, "tz", ws_tz);
+	/* The calendar's day for this post, in the workspace's zone. */
+	jw_key(w, "local_date");
+	if (p->scheduled_at) {
+		struct tz_local l;
+		char d[16];
+		tz_to_local(z, p->scheduled_at, &l);
+		snprintf(d, sizeof d, "%04d-%02d-%02d", l.year, l.month, l.day);
+		jw_str(w, d);
+	} else {
+		jw_null(w);
+	}
 	jw_kstr(w, "campaign", p->campaign);
 	jw_key(w, "labels");
 	jw_raw(w, *p->labels ? p->labels : "[]");
@@ -134,7 +145,7 @@ static const char *fieldf(struct req *r, const char *fmt, size_t i, const char *
 
 /* A new idempotency key: the same for every attempt of this variant, unique
  * across installations (Bluesky derives the record key from it). */
-static const char *new_key(struct arena *a)
+const char *publish_new_key(struct arena *a)
 {
 	unsigned char raw[16];
 	randombytes_buf(raw, sizeof raw);
@@ -213,7 +224,7 @@ static bool read_variants(struct req *r, const json_t *arr, struct post *p)
 			http_error(r, 422, "too_long", res.msg, fieldf(r, "variants[%zu].%s", i, "text"));
 			return false;
 		}
-		v->idem_key = new_key(r->a);
+		v->idem_key = publish_new_key(r->a);
 		v->state = "pending";
 	}
 	return true;

@@ -66,10 +66,17 @@ void post_api_approve(struct req *r);
 void post_api_reject(struct req *r);
 void post_api_schedule(struct req *r);
 void post_api_cancel(struct req *r);
+/* calendar_api.c */
+void post_api_export(struct req *r);
+void post_api_import(struct req *r);
+void publish_api_ical_rotate(struct req *r);
+void publish_api_ical_disable(struct req *r);
+void publish_api_ical_feed(struct req *r);
 
 /* --- workspace publishing settings, pause (settings_api.c) -------------- */
 void publish_api_settings(struct req *r);
 void publish_api_settings_update(struct req *r);
+void publish_api_charter_check(struct req *r);
 void publish_api_pause(struct req *r);
 void publish_api_resume(struct req *r);
 void publish_api_notifications(struct req *r);

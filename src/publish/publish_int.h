@@ -15,6 +15,9 @@ struct req;
 /* A post as the API shows it, times in the workspace's zone. */
 void post_json(struct jw *w, const struct post *p, const char *ws_tz);
 
+/* A new idempotency key "tribu-<32 hex>", in `a`. */
+const char *publish_new_key(struct arena *a);
+
 /* The charter's findings for each variant of a post. */
 struct charter_report {
 	struct variant_findings {
