@@ -35,6 +35,8 @@ static void fold_into(struct sb *out, const struct sb *line)
 			take = max;
 			while (take > 0 && ((unsigned char)b[pos + take] & 0xC0) == 0x80)
 				take--;
+			if (take == 0)
+				take = max;   /* not UTF-8 at all: still make progress */
 		}
 		if (!first)
 			sb_addc(out, ' ');

@@ -32,8 +32,9 @@ struct arena;
 
 /* How a network measures a post's length. */
 enum connector_count {
-	CONNECTOR_COUNT_GRAPHEMES,      /* user-perceived characters (Bluesky) */
-	CONNECTOR_COUNT_CODEPOINTS,     /* Unicode code points (Mastodon) */
+	CONNECTOR_COUNT_GRAPHEMES,      /* user-perceived characters (Bluesky; Mastodon,
+	                                   whose links count link_len) */
+	CONNECTOR_COUNT_CODEPOINTS,     /* Unicode code points */
 	CONNECTOR_COUNT_WEIGHTED,       /* weighted code points (X: CJK and emoji count 2) */
 };
 
@@ -115,6 +116,12 @@ struct connector_post {
 	const struct connector_ref *reply_root;   /* both or neither: a reply in a */
 	const struct connector_ref *reply_parent; /* thread (root = first post) */
 	int64_t created_at_ms;          /* the post's timestamp; 0 = now */
+	/* Optional, for networks that have them (Mastodon); others ignore them.
+	 * visibility: the network's own word ("public", "unlisted", "private",
+	 * "direct"), NULL = the account's default. content_warning: text shown
+	 * in place of the post until the reader opens it, NULL or "" = none. */
+	const char *visibility;
+	const char *content_warning;
 };
 
 struct connector_account {

@@ -17,6 +17,7 @@
 #include "core/err.h"
 #include "core/sb.h"
 #include "core/str.h"
+#include "core/tz.h"
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc;
@@ -25,7 +26,7 @@ static void global_init(void) { global_rc = curl_global_init(CURL_GLOBAL_DEFAULT
 
 struct xfer {
 	struct sb body;
-	int64_t retry_after_ms;
+	int64_t retry_after_ms, ratelimit_reset_ms;
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
@@ -54,12 +55,21 @@ static int64_t parse_delay(const char *v, size_t n, bool epoch)
 	return t > 0 && (int64_t)t * 1000 > now ? (int64_t)t * 1000 - now : 0;
 }
 
+/* "X-RateLimit-Reset: 2017-04-28T14:00:00.000Z" (Mastodon). */
+static int64_t parse_reset_date(const char *v, size_t n)
+{
+	int64_t t, now = clock_now_ms();
+	if (tz_parse_rfc3339(v, n, &t, NULL) != ERR_OK)
+		return 0;
+	return t > now ? t - now : 0;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
 	size_t len = size * n;
 	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-		x->retry_after_ms = 0;
+		x->retry_after_ms = x->ratelimit_reset_ms = 0;
 		return len;
 	}
 	const char *colon = memchr(p, ':', len);
@@ -80,6 +90,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 		x->retry_after_ms = parse_delay(v, (size_t)(end - v), false);
 	else if (str_ieq(name, "ratelimit-reset") && !x->retry_after_ms)
 		x->retry_after_ms = parse_delay(v, (size_t)(end - v), true);
+	else if (str_ieq(name, "x-ratelimit-reset"))
+		x->ratelimit_reset_ms = parse_reset_date(v, (size_t)(end - v));
 	return len;
 }
 
@@ -93,8 +105,8 @@ int httpc_do(struct arena *a, const struct httpc_req *rq, struct httpc_resp *out
 	     size_t msg_size)
 {
 	memset(out, 0, sizeof *out);
-	bool post = strcmp(rq->method, "POST") == 0;
-	if (!post && strcmp(rq->method, "GET") != 0) {
+	bool post = strcmp(rq->method, "POST") == 0, del = strcmp(rq->method, "DELETE") == 0;
+	if (!post && !del && strcmp(rq->method, "GET") != 0) {
 		say(msg, msg_size, "unsupported HTTP method", rq->method);
 		return ERR_INVAL;
 	}
@@ -104,6 +116,11 @@ int httpc_do(struct arena *a, const struct httpc_req *rq, struct httpc_resp *out
 		return ERR_IO;
 	}
 
+	for (const char *const *l = rq->headers; l && *l; l++)
+		if (strpbrk(*l, "\r\n")) {
+			say(msg, msg_size, "header line with CR or LF", NULL);
+			return ERR_INVAL;
+		}
 	int rc = ERR_IO;
 	size_t cap = rq->max_response ? rq->max_response : HTTPC_MAX_RESPONSE;
 	char stack[4096], auth_buf[128];
@@ -137,6 +154,10 @@ int httpc_do(struct arena *a, const struct httpc_req *rq, struct httpc_resp *out
 		h = curl_slist_append(hdrs, ct);
 		hdrs = h ? h : hdrs;
 	}
+	for (const char *const *l = rq->headers; l && *l; l++) {
+		h = curl_slist_append(hdrs, *l);
+		hdrs = h ? h : hdrs;
+	}
 	long ct_ms = rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : HTTPC_CONNECT_TIMEOUT_MS;
 	long all_ms = rq->timeout_ms > 0 ? rq->timeout_ms : HTTPC_TIMEOUT_MS;
 	curl_easy_setopt(e, CURLOPT_URL, rq->url);
@@ -156,6 +177,8 @@ int httpc_do(struct arena *a, const struct httpc_req *rq, struct httpc_resp *out
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+	} else if (del) {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
 	}
 
 	CURLcode cr = curl_easy_perform(e);
@@ -173,6 +196,7 @@ int httpc_do(struct arena *a, const struct httpc_req *rq, struct httpc_resp *out
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	out->status = (int)status;
 	out->retry_after_ms = x.retry_after_ms;
+	out->ratelimit_reset_ms = x.ratelimit_reset_ms;
 	out->len = sb_len(&x.body);
 	out->body = arena_strndup(a, sb_str(&x.body), out->len);
 	if (!out->body) {

@@ -19,10 +19,13 @@ struct sb;
 #define HTTPC_TIMEOUT_MS 30000
 
 struct httpc_req {
-	const char *method;         /* "GET" or "POST" */
+	const char *method;         /* "GET", "POST" or "DELETE" */
 	const char *url;
 	const char *bearer;         /* token for "Authorization: Bearer", or NULL */
 	const char *content_type;   /* of `body`; NULL when there is none */
+	/* More request header lines ("Idempotency-Key: abc"), NULL-terminated,
+	 * or NULL; a line with CR or LF is refused (ERR_INVAL): no injection. */
+	const char *const *headers;
 	const void *body;
 	size_t body_len;
 	int connect_timeout_ms;     /* 0 = HTTPC_CONNECT_TIMEOUT_MS */
@@ -35,6 +38,10 @@ struct httpc_resp {
 	char *body;                 /* in the arena, NUL-terminated (binary safe) */
 	size_t len;
 	int64_t retry_after_ms;     /* Retry-After or RateLimit-Reset, as a delay; 0 = none */
+	/* X-RateLimit-Reset (Mastodon: an RFC 3339 date, sent with every answer),
+	 * as a delay; 0 = none. Apart from retry_after_ms: it is only a wait
+	 * when the answer is a 429. */
+	int64_t ratelimit_reset_ms;
 };
 
 /* Performs one request. Any HTTP status is ERR_OK: the caller judges it.

@@ -14,8 +14,9 @@
 #include "core/err.h"
 #include "core/str.h"
 
-extern const struct connector_ops connector_bluesky, connector_fake;
-static const struct connector_ops *const networks[] = {&connector_bluesky, &connector_fake};
+extern const struct connector_ops connector_bluesky, connector_fake, connector_mastodon;
+static const struct connector_ops *const networks[] = {&connector_bluesky, &connector_mastodon,
+						       &connector_fake};
 
 #define N_NETWORKS (sizeof networks / sizeof networks[0])
 

@@ -245,3 +245,23 @@ TEST(ical_feed_parses_with_python_icalendar)
 	CHECK_EQ_STR(got, want);
 	sb_free(&out);
 }
+
+TEST(ical_folding_ends_even_on_bytes_that_are_not_utf8)
+{
+	char value[200], buf[512];
+	memset(value, 0x80, sizeof value);
+	struct sb out;
+	sb_init(&out, buf, sizeof buf, 1 << 20);
+	ical_line(&out, "X", value, sizeof value);
+	REQUIRE(!sb_err(&out));
+	const char *p = sb_str(&out);
+	for (const char *e; (e = strstr(p, "\r\n")); p = e + 2)
+		CHECK(e - p <= 75);
+	char tmp[1];
+	struct sb back;
+	sb_init(&back, tmp, sizeof tmp, 1 << 20);
+	unfold(sb_str(&out), &back);
+	CHECK(sb_len(&back) == 2 + sizeof value + 2 && memcmp(sb_str(&back) + 2, value, sizeof value) == 0);
+	sb_free(&back);
+	sb_free(&out);
+}

@@ -2,10 +2,12 @@
  * tests (libmicrohttpd, one thread per connection, ephemeral port).
  *
  * The test queues replies; requests take them in order and the last one
- * repeats. The server records, for each request, the method and path, and
- * whether an Authorization header came, so a test can assert what a client
- * sent (or that it sent nothing). Header-only: included by the test files
- * that need it. */
+ * repeats. The server records, for each request, the method and path, its
+ * query arguments (decoded, "a=1&b=2"), whether an Authorization header came
+ * and its value, the Idempotency-Key and Content-Type headers, and the first
+ * STUB_BODY - 1 bytes of the body, so a test can assert what a client sent
+ * (or that it sent nothing). Header-only: included by the test files that
+ * need it. */
 #ifndef TRIBU_TESTS_STUB_HTTP_H
 #define TRIBU_TESTS_STUB_HTTP_H
 #include <arpa/inet.h>
@@ -17,6 +19,7 @@
 #include <time.h>
 
 #define STUB_MAX 16
+#define STUB_BODY 4096
 
 struct stub_reply {
 	int status;
@@ -33,13 +36,35 @@ struct stub {
 	int n_replies, hits;
 	char paths[STUB_MAX][160];      /* "POST /xrpc/..." of the first requests */
 	int auth[STUB_MAX];             /* 1 when that request had Authorization */
-	char body[STUB_MAX][512];       /* its body, cut at 511 bytes */
+	char body[STUB_MAX][STUB_BODY]; /* its body, cut at STUB_BODY - 1 bytes */
+	size_t body_len[STUB_MAX];      /* bytes kept in body[] (binary safe) */
+	char query[STUB_MAX][256];      /* "a=1&b=2", decoded; "" without one */
+	char authz[STUB_MAX][160];      /* the Authorization value, "" if none */
+	char idem[STUB_MAX][160];       /* the Idempotency-Key value, "" if none */
+	char ctype[STUB_MAX][160];      /* the Content-Type value, "" if none */
 };
 
 struct stub_conn {
-	char body[512];
+	char body[STUB_BODY];
 	size_t len;
 };
+
+static inline enum MHD_Result stub_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				       const char *value)
+{
+	char *q = cls;
+	size_t n = strlen(q);
+	(void)kind;
+	snprintf(q + n, 256 - n, "%s%s=%s", n ? "&" : "", key, value ? value : "");
+	return MHD_YES;
+}
+
+static inline void stub_header(struct MHD_Connection *conn, const char *name, char *out,
+			       size_t size)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+	snprintf(out, size, "%s", v ? v : "");
+}
 
 static inline enum MHD_Result stub_handle(void *cls, struct MHD_Connection *conn,
 					  const char *url, const char *method,
@@ -70,6 +95,12 @@ static inline enum MHD_Result stub_handle(void *cls, struct MHD_Connection *conn
 		s->auth[i] = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							 "Authorization") != NULL;
 		memcpy(s->body[i], c->body, c->len + 1);
+		s->body_len[i] = c->len;
+		s->query[i][0] = '\0';
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, stub_arg, s->query[i]);
+		stub_header(conn, "Authorization", s->authz[i], sizeof s->authz[i]);
+		stub_header(conn, "Idempotency-Key", s->idem[i], sizeof s->idem[i]);
+		stub_header(conn, "Content-Type", s->ctype[i], sizeof s->ctype[i]);
 	}
 	pthread_mutex_unlock(&s->mu);
 	if (r.delay_ms) {

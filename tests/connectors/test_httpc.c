@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/sb.h"
+#include "core/tz.h"
 
 /* A scripted server, an arena and the request's outputs. */
 struct fix {
@@ -126,6 +127,28 @@ TEST(httpc_reads_retry_after_in_seconds_and_as_a_date)
 	fix_stop(&f);
 }
 
+TEST(httpc_sends_delete_and_extra_headers_and_reads_an_iso_rate_limit_reset)
+{
+	char date[TZ_RFC3339_SIZE];
+	REQUIRE(tz_format_rfc3339(tz_utc(), clock_now_ms() + 90000, date) == ERR_OK);
+	struct fix f;
+	struct stub_reply r[] = {{.status = 429, .body = "{}", .header = "X-RateLimit-Reset",
+				  .value = date}};
+	REQUIRE(fix_start(&f, r, 1, "/s/1") == 0);
+	const char *hdrs[] = {"Idempotency-Key: abc", NULL};
+	struct httpc_req rq = {.method = "DELETE", .url = f.url, .headers = hdrs};
+	CHECK_EQ_INT(run(&f, &rq), ERR_OK);
+	CHECK_EQ_STR(f.s.paths[0], "DELETE /s/1");
+	CHECK_EQ_STR(f.s.idem[0], "abc");
+	CHECK_EQ_INT(f.out.retry_after_ms, 0);          /* not a Retry-After */
+	CHECK(f.out.ratelimit_reset_ms > 85000 && f.out.ratelimit_reset_ms <= 90000);
+	const char *bad[] = {"X-A: 1\r\nX-B: 2", NULL};
+	rq.headers = bad;
+	CHECK_EQ_INT(run(&f, &rq), ERR_INVAL);
+	CHECK_EQ_INT(stub_hits(&f.s), 1);
+	fix_stop(&f);
+}
+
 TEST(httpc_reports_a_refused_connection_as_io_error)
 {
 	struct fix f;
@@ -137,7 +160,7 @@ TEST(httpc_reports_a_refused_connection_as_io_error)
 	CHECK(f.msg[0] != '\0');
 	rq.url = "ftp://127.0.0.1/";
 	CHECK_EQ_INT(run(&f, &rq), ERR_INVAL);
-	rq.method = "DELETE";
+	rq.method = "PATCH";
 	CHECK_EQ_INT(run(&f, &rq), ERR_INVAL);
 	arena_free(&f.a);
 }

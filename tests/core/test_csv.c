@@ -196,3 +196,39 @@ TEST(csv_written_records_read_back_identical)
 	arena_free(&a);
 	sb_free(&sb);
 }
+
+/* Random inputs from the characters that matter: the reader always ends,
+ * every record it returns is valid UTF-8 within the limits, every error names
+ * a line inside the input. A cheap stand-in for the fuzz target. */
+TEST(csv_reader_survives_random_input)
+{
+	static const char alphabet[] = {'"', ',', ';', '\r', '\n', 'a', ' ', '\xC3', '\xA9', '\xFF'};
+	unsigned seed = 12345;
+	struct csv_limits lim = {.max_field = 8, .max_fields = 4, .max_records = 20};
+	for (int iter = 0; iter < 3000; iter++) {
+		char in[64];
+		size_t len = (seed = seed * 1103515245 + 12345) >> 16 & 63, lines = 1;
+		for (size_t i = 0; i < len; i++)
+			in[i] = alphabet[((seed = seed * 1103515245 + 12345) >> 16) % sizeof alphabet];
+		for (size_t i = 0; i < len; i++)
+			lines += in[i] == '\n' || (in[i] == '\r' && (i + 1 == len || in[i + 1] != '\n'));
+		struct arena a;
+		arena_init(&a, NULL, 0, 1 << 20);
+		struct csv_reader r;
+		struct csv_record rec;
+		REQUIRE(csv_open(&r, in, len, 0, &lim) == ERR_OK);
+		int rc, calls = 0;
+		while ((rc = csv_next(&r, &a, &rec)) != ERR_NOTFOUND && ++calls < 100) {
+			if (rc) {
+				CHECK(r.err_line >= 1 && r.err_line <= lines);
+				continue;
+			}
+			CHECK(rec.n >= 1 && rec.n <= lim.max_fields);
+			for (size_t i = 0; i < rec.n; i++)
+				CHECK(rec.f[i].len <= lim.max_field && utf8_valid(rec.f[i].p, rec.f[i].len) &&
+				      rec.f[i].p[rec.f[i].len] == '\0');
+		}
+		CHECK(calls < 100);
+		arena_free(&a);
+	}
+}
