@@ -8,11 +8,13 @@
  * finish the requests in flight, close the store. */
 #define LOG_MODULE "main"
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@
 #include "core/log.h"
 #include "core/tz.h"
 #include "http/http.h"
+#include "publish/publish.h"
 #include "store/store.h"
 
 #ifndef TRIBU_VERSION
@@ -219,6 +222,26 @@ static int open_parts(struct cli *c, int needs)
 	return 0;
 }
 
+/* An exclusive lock on DIR/tribu.lock for the life of the process (the
+ * kernel drops it when the process dies, kill -9 included); -1 with a
+ * message when another server holds it. */
+static int lock_data(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/tribu.lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "tribu: cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "tribu: another tribu serve is using %s\n", dir);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int cmd_serve(struct cli *c)
 {
 	const struct cfg *cfg = c->cfg;
@@ -250,6 +273,19 @@ static int cmd_serve(struct cli *c)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* One server per data directory: the scheduler takes over whatever
+	 * a previous process left "publishing", which is only right when that
+	 * process is gone. */
+	int lock_fd = lock_data(cfg->data);
+	if (lock_fd < 0) {
+		st = 1;
+		goto out;
+	}
+	if (scheduler_start(&app.scheduler, &app) != ERR_OK) {
+		fprintf(stderr, "tribu: cannot start the scheduler\n");
+		st = 1;
+		goto out;
+	}
 	struct http_server *http;
 	if (http_start(&http, &app, msg, sizeof msg) != ERR_OK) {
 		fprintf(stderr, "tribu: %s\n", msg);
@@ -274,6 +310,7 @@ static int cmd_serve(struct cli *c)
 	http_stop(http, 10000);
 	log_info("stopped cleanly");
 out:
+	scheduler_stop(app.scheduler);
 	throttle_free(app.login_account);
 	throttle_free(app.login_address);
 	return st;

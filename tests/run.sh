@@ -54,8 +54,8 @@ fi
 
 phase "unit" env TRIBU_TEST_PDS="$PDS" ./build/unit
 phase "unit (asan+ubsan)" env TRIBU_TEST_PDS="$PDS" ./build/unit-asan
-phase "e2e" env TRIBU_BIN=./tribu $PY tests/e2e/run.py
-phase "e2e (asan+ubsan)" env TRIBU_BIN=./build/tribu-asan $PY tests/e2e/run.py
+phase "e2e" env TRIBU_TEST_PDS="$PDS" TRIBU_BIN=./tribu $PY tests/e2e/run.py
+phase "e2e (asan+ubsan)" env TRIBU_TEST_PDS="$PDS" TRIBU_BIN=./build/tribu-asan $PY tests/e2e/run.py
 
 bash tests/peers/bluesky.sh stop >/dev/null 2>&1
 trap - EXIT

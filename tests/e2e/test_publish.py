@@ -1,0 +1,382 @@
+"""Publishing against a real Bluesky PDS (tests/peers/bluesky.sh): channels,
+posts, approvals, the charter, the calendar and its iCalendar feed, import,
+the crisis pause, and exactly-once publishing through kill -9.
+
+Results are checked by reading the records back from the PDS."""
+import json
+import os
+import sqlite3
+import time
+import unittest
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+from harness import Server, ServerTest, unique
+
+PDS = os.environ.get("TRIBU_TEST_PDS", "")
+API = "/api/v1/workspaces"
+FAST_PUBLISH = ("--publish-tick", "50", "--publish-retry", "200", "--network-timeout", "5000")
+
+
+def xrpc(nsid, body=None, token=None, query=""):
+    url = "%s/xrpc/%s%s" % (PDS, nsid, ("?" + query) if query else "")
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    if data:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+_n = [0]
+
+
+def pds_account():
+    """A fresh PDS account and an app password for it."""
+    _n[0] += 1
+    handle = "p%x%d%d.test" % (int(time.time() * 10) & 0xffffff, os.getpid() % 1000, _n[0])
+    st, acct = xrpc("com.atproto.server.createAccount",
+                    {"handle": handle, "email": handle + "@example.com", "password": "main-pw-1"})
+    assert st == 200, acct
+    st, app = xrpc("com.atproto.server.createAppPassword", {"name": "tribu"}, acct["accessJwt"])
+    assert st == 200, app
+    return {"handle": handle, "did": acct["did"], "app_password": app["password"]}
+
+
+def records(did):
+    """Every post record of the repo: {text: [uri, ...]}."""
+    out, cursor = {}, None
+    while True:
+        q = "repo=%s&collection=app.bsky.feed.post&limit=100" % did
+        if cursor:
+            q += "&cursor=" + cursor
+        st, page = xrpc("com.atproto.repo.listRecords", query=q)
+        assert st == 200, page
+        for r in page["records"]:
+            out.setdefault(r["value"]["text"], []).append(r["uri"])
+        cursor = page.get("cursor")
+        if not cursor or not page["records"]:
+            return out
+
+
+def rfc3339(seconds_from_now, tz=timezone.utc):
+    return (datetime.now(tz) + timedelta(seconds=seconds_from_now)).isoformat(timespec="seconds")
+
+
+@unittest.skipUnless(PDS, "no PDS: tests/peers/bluesky.sh start, then TRIBU_TEST_PDS=URL")
+class PublishTest(ServerTest):
+    flags = FAST_PUBLISH
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.owner = cls.server.admin()
+        for n in ["ed", "cli"]:
+            email = unique(n)
+            cls.server.add_user(email, name=n)
+            c = cls.server.bearer(email)
+            setattr(cls, n, c)
+
+    def new_ws(self, **settings):
+        settings.setdefault("name", unique("ws").split("@")[0])
+        r = self.owner.post(API, settings)
+        self.assertEqual(r.status, 201, r)
+        ws = r.json
+        for who, role in ((self.ed, "editor"), (self.cli, "client")):
+            r = self.owner.post("%s/%d/members" % (API, ws["id"]), {"email": who.email, "role": role})
+            self.assertEqual(r.status, 201, r)
+        return ws
+
+    def channel(self, ws, acct=None):
+        acct = acct or pds_account()
+        r = self.owner.post("%s/%d/channels" % (API, ws["id"]),
+                            {"network": "bluesky", "service": PDS, "identifier": acct["handle"],
+                             "password": acct["app_password"]})
+        self.assertEqual(r.status, 201, r)
+        return acct, r.json
+
+    def wait_state(self, ws, post_id, states, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            r = self.owner.get("%s/%d/posts/%d" % (API, ws["id"], post_id))
+            self.assertEqual(r.status, 200, r)
+            if r.json["state"] in states or time.time() > deadline:
+                return r.json
+            time.sleep(0.1)
+
+
+class Channels(PublishTest):
+    def test_a_wrong_app_password_is_refused_and_nothing_is_stored(self):
+        ws = self.new_ws()
+        acct = pds_account()
+        r = self.owner.post("%s/%d/channels" % (API, ws["id"]),
+                            {"network": "bluesky", "service": PDS, "identifier": acct["handle"],
+                             "password": "wrong-password"})
+        self.assertError(r, 422, "credentials_refused", "password")
+        self.assertEqual(self.owner.get("%s/%d/channels" % (API, ws["id"])).json["channels"], [])
+
+    def test_a_channel_is_created_active_with_its_did_and_credentials_are_sealed(self):
+        ws = self.new_ws()
+        acct, ch = self.channel(ws)
+        self.assertEqual((ch["network"], ch["handle"], ch["account_ref"], ch["status"]),
+                         ("bluesky", acct["handle"], acct["did"], "active"))
+        self.assertNotIn("password", json.dumps(ch))
+        raw = open(os.path.join(self.server.data, "tribu.db"), "rb").read()
+        self.assertNotIn(acct["app_password"].encode(), raw)
+        # The same account twice in one workspace is refused.
+        r = self.owner.post("%s/%d/channels" % (API, ws["id"]),
+                            {"network": "bluesky", "service": PDS, "identifier": acct["handle"],
+                             "password": acct["app_password"]})
+        self.assertError(r, 409, "exists")
+
+    def test_an_editor_cannot_connect_a_channel(self):
+        ws = self.new_ws()
+        r = self.ed.post("%s/%d/channels" % (API, ws["id"]),
+                         {"network": "bluesky", "service": PDS, "identifier": "x.test",
+                          "password": "y"})
+        self.assertError(r, 403)
+
+
+class Posts(PublishTest):
+    def test_a_post_scheduled_in_two_seconds_is_published_once_and_readable_on_the_pds(self):
+        ws = self.new_ws(tz="Europe/Paris")
+        acct, ch = self.channel(ws)
+        text = "Bonjour @%s, l'été arrive ! #Tribu https://example.org/été" % acct["handle"]
+        r = self.ed.post("%s/%d/posts" % (API, ws["id"]),
+                         {"variants": [{"channel_id": ch["id"], "text": text}],
+                          "scheduled_at": rfc3339(2, timezone(timedelta(hours=5)))})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["state"], "scheduled")
+        # Shown in the workspace's zone, whatever offset it was given in.
+        self.assertRegex(r.json["scheduled_at"], r"\+0[12]:00$")
+        p = self.wait_state(ws, r.json["id"], ("published", "failed"))
+        self.assertEqual(p["state"], "published", p)
+        v = p["variants"][0]
+        self.assertTrue(v["external_id"].startswith("at://" + acct["did"]), v)
+        self.assertIn("/post/", v["url"])
+        recs = records(acct["did"])
+        self.assertEqual(recs.get(text), [v["external_id"]])
+        st, rec = xrpc("com.atproto.repo.getRecord",
+                       query="repo=%s&collection=app.bsky.feed.post&rkey=%s"
+                       % (acct["did"], v["external_id"].rsplit("/", 1)[1]))
+        self.assertEqual(st, 200, rec)
+        kinds = sorted(f["features"][0]["$type"] for f in rec["value"]["facets"])
+        self.assertEqual(kinds, ["app.bsky.richtext.facet#link", "app.bsky.richtext.facet#mention",
+                                 "app.bsky.richtext.facet#tag"])
+        actions = [e["action"] for e in self.owner.get("%s/%d/audit" % (API, ws["id"])).json["entries"]]
+        self.assertIn("post.published", actions)
+        self.assertIn("post.create", actions)
+
+    def test_a_text_over_300_graphemes_is_refused_before_any_network_call(self):
+        ws = self.new_ws()
+        _, ch = self.channel(ws)
+        r = self.ed.post("%s/%d/posts" % (API, ws["id"]),
+                         {"variants": [{"channel_id": ch["id"], "text": "é" * 301}]})
+        self.assertError(r, 422, "too_long", "variants[0].text")
+        r = self.ed.post("%s/%d/posts" % (API, ws["id"]),
+                         {"variants": [{"channel_id": ch["id"], "text": "👩‍👩‍👧" * 300}]})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["state"], "draft")
+
+    def test_approval_required_routes_posts_through_review(self):
+        ws = self.new_ws()
+        _, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        self.assertEqual(self.owner.patch(base + "/publishing", {"approval_required": True}).status, 200)
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "À valider"}],
+                                           "scheduled_at": rfc3339(3600)})
+        self.assertEqual((r.status, r.json["state"]), (201, "in_review"), r)
+        pid = r.json["id"]
+        self.assertError(self.ed.post(base + "/posts/%d/approve" % pid, {}), 403)
+        r = self.cli.post(base + "/posts/%d/reject" % pid, {})
+        self.assertError(r, 400, "missing_field", "comment")
+        r = self.cli.post(base + "/posts/%d/reject" % pid, {"comment": "Trop long"})
+        self.assertEqual((r.status, r.json["state"], r.json["review_comment"]), (200, "draft", "Trop long"))
+        r = self.ed.post(base + "/posts/%d/schedule" % pid, {"scheduled_at": rfc3339(3600)})
+        self.assertError(r, 409, "approval_required")
+        self.assertEqual(self.ed.post(base + "/posts/%d/submit" % pid).json["state"], "in_review")
+        r = self.cli.post(base + "/posts/%d/approve" % pid, {"comment": "OK"})
+        self.assertEqual((r.status, r.json["state"]), (200, "scheduled"), r)
+        # Editing the text of an approved post sends it back to review.
+        r = self.ed.patch(base + "/posts/%d" % pid, {"variants": [{"channel_id": ch["id"], "text": "Autre"}]})
+        self.assertEqual((r.status, r.json["state"]), (200, "in_review"), r)
+        actions = [e["action"] for e in self.owner.get(base + "/audit").json["entries"]]
+        for a in ("post.create", "post.reject", "post.submit", "post.approve", "post.update"):
+            self.assertIn(a, actions)
+
+    def test_the_charter_refuses_scheduling_unless_an_owner_overrides_with_a_reason(self):
+        ws = self.new_ws(lang="fr")
+        _, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        r = self.owner.patch(base + "/publishing", {"charter": {"forbidden": ["gratuit"], "max_hashtags": 1}})
+        self.assertEqual(r.status, 200, r)
+        text = "C'est GRATUIT #a #b"
+        r = self.ed.post(base + "/charter/check", {"variants": [{"channel_id": ch["id"], "text": text}]})
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse(r.json["ok"])
+        f = {x["rule"]: x for x in r.json["variants"][0]["findings"]}
+        self.assertEqual((f["forbidden"]["start"], f["forbidden"]["end"]), (6, 13))
+        self.assertIn("gratuit", f["forbidden"]["message"])
+        self.assertIn("max_hashtags", f)
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": text}],
+                                           "scheduled_at": rfc3339(3600)})
+        self.assertEqual(r.status, 422, r)
+        self.assertEqual(r.json["error"]["code"], "charter_violation")
+        self.assertTrue(r.json["findings"])
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": text}],
+                                           "scheduled_at": rfc3339(3600), "override_reason": "moi"})
+        self.assertEqual(r.status, 422, r)
+        r = self.owner.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": text}],
+                                              "scheduled_at": rfc3339(3600),
+                                              "override_reason": "Opération validée par le client"})
+        self.assertEqual((r.status, r.json["state"]), (201, "scheduled"), r)
+        self.assertEqual(r.json["override_reason"], "Opération validée par le client")
+
+    def test_the_calendar_lists_by_local_day_and_the_ical_feed_parses(self):
+        import icalendar
+        ws = self.new_ws(tz="America/New_York")
+        _, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        day = (datetime.now(timezone.utc) + timedelta(days=3)).date()
+        ids = []
+        for hh in ("00:30", "23:30"):
+            at = "%sT%s:00-05:00" % (day.isoformat(), hh) if day.month in (1, 2, 12) else \
+                 "%sT%s:00-04:00" % (day.isoformat(), hh)
+            r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "À " + hh}],
+                                               "scheduled_at": at, "labels": ["promo"]})
+            self.assertEqual(r.status, 201, r)
+            ids.append(r.json["id"])
+        r = self.ed.get(base + "/posts?from=%s&to=%s" % (day, day + timedelta(days=1)))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([p["id"] for p in r.json["posts"]], ids)
+        self.assertEqual({p["local_date"] for p in r.json["posts"]}, {day.isoformat()})
+        self.assertEqual(len(self.ed.get(base + "/posts?label=nope").json["posts"]), 0)
+        r = self.ed.get(base + "/posts/export?format=csv&from=%s" % day)
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("date,time,channel,text", r.body.decode())
+        self.assertError(self.ed.post(base + "/ical"), 403)
+        r = self.owner.post(base + "/ical")
+        self.assertEqual(r.status, 201, r)
+        feed = self.server.request("GET", r.json["path"])
+        self.assertEqual(feed.status, 200)
+        self.assertTrue(feed.headers["Content-Type"].startswith("text/calendar"))
+        cal = icalendar.Calendar.from_ical(feed.body)
+        events = [e for e in cal.walk("VEVENT")]
+        self.assertEqual(len(events), 2)
+        starts = sorted(e.decoded("DTSTART") for e in events)
+        self.assertEqual(starts[0].astimezone(timezone.utc).date(), day)
+        self.assertEqual(self.server.request("GET", "/api/v1/ical/ical_nope.ics").status, 404)
+        self.owner.post(base + "/ical")         # rotated: the old URL stops working
+        self.assertEqual(self.server.request("GET", r.json["path"]).status, 404)
+
+    def test_a_csv_import_is_all_or_nothing_with_every_bad_line_reported(self):
+        ws = self.new_ws(tz="Europe/Paris")
+        acct, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        y = datetime.now().year + 1
+        bad = ("date;heure;canal;texte\r\n"
+               "%d-06-01;10:00;%s;Bon\r\n"
+               "%d-03-28;02:30;%s;Heure sautée\r\n"
+               "%d-06-02;10:00;inconnu;Canal inconnu\r\n" % (y, acct["handle"], y + 1, acct["handle"], y))
+        r = self.ed.post(base + "/posts/import", {"csv": bad})
+        self.assertEqual(r.status, 422, r)
+        lines = sorted(p["line"] for p in r.json["problems"])
+        self.assertEqual(lines, [4], r.json)  # 28 March is not a DST night: only line 4 is bad
+        self.assertEqual(self.ed.get(base + "/posts").json["posts"], [])
+        good = "date,time,channel,text\n%d-06-01,10:00,@%s,\"Un, deux\"\n" % (y, acct["handle"])
+        r = self.ed.post(base + "/posts/import", {"csv": good})
+        self.assertEqual((r.status, r.json["imported"]), (201, 1), r)
+        posts = self.ed.get(base + "/posts").json["posts"]
+        self.assertEqual([(p["state"], p["variants"][0]["text"]) for p in posts], [("scheduled", "Un, deux")])
+        self.assertTrue(posts[0]["scheduled_at"].startswith("%d-06-01T10:00:00+02:00" % y))
+
+    def test_nothing_goes_out_while_paused_and_resume_publishes_the_missed_post(self):
+        ws = self.new_ws()
+        acct, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        self.assertError(self.owner.post(base + "/pause", {"reason": ""}), 400, "missing_field", "reason")
+        self.assertError(self.ed.post(base + "/pause", {"reason": "x"}), 403)
+        r = self.owner.post(base + "/pause", {"reason": "Crise en cours"})
+        self.assertEqual((r.status, r.json["paused"]), (200, True), r)
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "Pendant la pause"}],
+                                           "scheduled_at": rfc3339(1)})
+        self.assertEqual(r.status, 201, r)
+        time.sleep(2.5)
+        self.assertEqual(self.ed.get(base + "/posts/%d" % r.json["id"]).json["state"], "scheduled")
+        self.assertEqual(records(acct["did"]), {})
+        r2 = self.owner.post(base + "/resume", {"missed": "publish"})
+        self.assertEqual((r2.status, r2.json["paused"]), (200, False), r2)
+        p = self.wait_state(ws, r.json["id"], ("published", "failed"))
+        self.assertEqual(p["state"], "published", p)
+        self.assertEqual(list(records(acct["did"])), ["Pendant la pause"])
+
+
+@unittest.skipUnless(PDS, "no PDS")
+class KillNine(unittest.TestCase):
+    """A few hundred posts due at once; `tribu serve` is killed with SIGKILL
+    again and again while it publishes, then restarted: each post is on the
+    PDS exactly once and every post ends published."""
+    POSTS = 240
+
+    def test_every_post_is_published_exactly_once_through_repeated_kill_9(self):
+        server = Server(*FAST_PUBLISH, "--publish-workers", "8")
+        try:
+            owner = server.admin()
+            r = owner.post(API, {"name": "kill9"})
+            ws = r.json["id"]
+            acct = pds_account()
+            r = owner.post("%s/%d/channels" % (API, ws),
+                           {"network": "bluesky", "service": PDS, "identifier": acct["handle"],
+                            "password": acct["app_password"]})
+            self.assertEqual(r.status, 201, r)
+            acct2 = pds_account()
+            r2 = owner.post("%s/%d/channels" % (API, ws),
+                            {"network": "bluesky", "service": PDS, "identifier": acct2["handle"],
+                             "password": acct2["app_password"]})
+            self.assertEqual(r2.status, 201, r2)
+            # Scheduled a few seconds ahead so that all are due together.
+            at = rfc3339(3)
+            texts = []
+            chans = [r.json["id"], r2.json["id"]]
+            for i in range(self.POSTS):
+                t = "Post %03d" % i
+                texts.append(t)
+                r = owner.post("%s/%d/posts" % (API, ws),
+                               {"variants": [{"channel_id": chans[i % 2], "text": t}],
+                                "scheduled_at": at})
+                self.assertEqual(r.status, 201, r)
+            kills = 0
+            deadline = time.time() + 240
+            db = os.path.join(server.data, "tribu.db")
+            while time.time() < deadline:
+                con = sqlite3.connect(db, timeout=10)
+                left = con.execute("SELECT count(*) FROM post WHERE state <> 'published'").fetchone()[0]
+                con.close()
+                if left == 0:
+                    break
+                if kills < 12:
+                    time.sleep(0.25 + 0.1 * (kills % 4))
+                    server.kill9()
+                    kills += 1
+                    server.start()
+                else:
+                    time.sleep(0.5)
+            self.assertGreaterEqual(kills, 5, "published before enough kills: raise POSTS")
+            con = sqlite3.connect(db)
+            states = dict(con.execute("SELECT state, count(*) FROM post GROUP BY state").fetchall())
+            con.close()
+            self.assertEqual(states, {"published": self.POSTS}, "after %d kills" % kills)
+            seen = records(acct["did"])
+            seen2 = records(acct2["did"])
+            for t in texts:
+                n = len(seen.get(t, [])) + len(seen2.get(t, []))
+                self.assertEqual(n, 1, "%s is on the PDS %d times" % (t, n))
+            self.assertEqual(sum(map(len, seen.values())) + sum(map(len, seen2.values())), self.POSTS)
+        finally:
+            server.close()
