@@ -561,7 +561,8 @@ int charter_check(const struct charter *c, const struct charter_draft *d, struct
 	if (r.rc)
 		return r.rc;
 
-	qsort(r.v, r.nv, sizeof *r.v, cmp_items);
+	if (r.nv)
+		qsort(r.v, r.nv, sizeof *r.v, cmp_items);
 	struct charter_finding *f = arena_alloc(a, (r.nv + 1) * sizeof *f);
 	if (!f)
 		return ERR_TOOBIG;
