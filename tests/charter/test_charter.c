@@ -776,3 +776,40 @@ TEST(findings_are_written_as_json_for_the_api)
 	sb_free(&sb);
 	end();
 }
+
+TEST(charter_check_handles_a_text_at_the_size_limit)
+{
+	begin();
+	/* 200 phrases, a text of 64 KiB minus a little: every occurrence is
+	 * found, and it takes well under a second (measured: see the report). */
+	char json[16384];
+	size_t k = (size_t)snprintf(json, sizeof json, "{\"forbidden\": [\"gratuit\"");
+	for (int i = 0; i < 199; i++)
+		k += (size_t)snprintf(json + k, sizeof json - k, ", \"mot%d prix\"", i);
+	snprintf(json + k, sizeof json - k, "], \"max_emojis\": 0}");
+	const struct charter *c = rules(json);
+	REQUIRE(c);
+	static char text[65536];
+	const char *unit = "Prix gratuit l’été 😀 ";   /* 26 bytes, 4 words */
+	size_t len = 0, reps = 0;
+	while (len + strlen(unit) < sizeof text - 1) {
+		memcpy(text + len, unit, strlen(unit));
+		len += strlen(unit);
+		reps++;
+	}
+	text[len] = 0;
+	struct charter_draft d = draft(text, "fr");
+	size_t n;
+	clock_t t0 = clock();
+	struct charter_finding *f = check(c, &d, &n);
+	double ms = (double)(clock() - t0) * 1000 / CLOCKS_PER_SEC;
+	fprintf(stderr, "    %zu bytes, %zu findings: %.1f ms\n", len, n, ms);
+	REQUIRE(n == reps + 1);
+	size_t emojis = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].rule, "max_emojis"))
+			emojis += f[i].n_ranges;
+	CHECK_EQ_INT(emojis, reps);
+	CHECK(ms < 2000);
+	end();
+}
