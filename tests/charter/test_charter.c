@@ -813,3 +813,39 @@ TEST(charter_check_handles_a_text_at_the_size_limit)
 	CHECK(ms < 2000);
 	end();
 }
+
+TEST(the_example_of_docs_charter_md_says_what_the_doc_says)
+{
+	begin();
+	const struct charter *c = rules(
+		"{\"max_length\": 240, \"required\": [\"#MaMarque\"], \"forbidden\": [\"gratuit\","
+		" \"#promo\", \"prix cassé\"], \"max_hashtags\": 3, \"max_emojis\": 2, \"max_links\": 1,"
+		" \"alt_text_required\": true, \"utm_required\": true, \"days\": [\"mon\", \"tue\","
+		" \"wed\", \"thu\", \"fri\"], \"hours\": {\"from\": \"08:00\", \"to\": \"20:00\"},"
+		" \"min_gap_minutes\": 60, \"max_per_day\": 3, \"tone\": [\"mdr\", \"ptdr\", \"lol\","
+		" \"bref\"], \"severity\": {\"max_emojis\": \"warning\"}}");
+	struct charter_draft d = draft("C'est GRATUIT 😀😀😀 mdr", "fr");
+	d.tz = "Europe/Paris";
+	d.at = utc_ms(2026, 3, 28, 21, 30);     /* Saturday, 22:30 CET */
+	d.length = 23;
+	size_t n;
+	struct charter_finding *f = check(c, &d, &n);
+	REQUIRE(n == 6);
+	SAME(f[0].message, "Il manque «" NBSP "#MaMarque" NBSP "», que la charte demande dans chaque message.");
+	SAME(f[1].message, "Programmé un samedi (Europe/Paris)" NBSP ": la charte n’autorise que du lundi au vendredi.");
+	SAME(f[2].message, "Programmé à 22:30 (Europe/Paris)" NBSP ": la charte autorise 08:00–20:00.");
+	SAME(f[3].message, "Le mot «" NBSP "GRATUIT" NBSP "» est interdit par la charte.");
+	SAME(f[4].message, "3 émojis" NBSP ": la charte en autorise 2 au plus.");
+	CHECK_EQ_INT(f[4].severity, CHARTER_WARNING);
+	SAME(f[5].message, "Le mot «" NBSP "mdr" NBSP "» ne correspond pas au ton de la charte.");
+	d.lang = "en";
+	f = check(c, &d, &n);
+	REQUIRE(n == 6);
+	SAME(f[0].message, "“#MaMarque” is missing; the charter requires it in every post.");
+	SAME(f[1].message, "Scheduled on a Saturday (Europe/Paris); the charter allows only Monday to Friday.");
+	SAME(f[2].message, "Scheduled at 22:30 (Europe/Paris); the charter allows 08:00–20:00.");
+	SAME(f[3].message, "“GRATUIT” is forbidden by the charter.");
+	SAME(f[4].message, "3 emojis; the charter allows at most 2.");
+	SAME(f[5].message, "“mdr” does not fit the charter’s tone.");
+	end();
+}
