@@ -849,3 +849,20 @@ TEST(the_example_of_docs_charter_md_says_what_the_doc_says)
 	SAME(f[5].message, "“mdr” does not fit the charter’s tone.");
 	end();
 }
+
+TEST(min_gap_survives_instants_at_the_ends_of_int64)
+{
+	begin();
+	const struct charter *c = rules("{\"min_gap_minutes\": 60, \"max_per_day\": 5}");
+	struct charter_draft d = draft("x", "en");
+	int64_t others[] = {INT64_MIN, INT64_MAX, utc_ms(2026, 1, 1, 12, 30)};
+	d.at = utc_ms(2026, 1, 1, 12, 0);
+	d.others = others;
+	d.n_others = 3;
+	size_t n;
+	struct charter_finding *f = check(c, &d, &n);
+	REQUIRE(n == 1);
+	SAME(f[0].message, "This channel has another post at 12:30 (UTC), 30 min later; the charter asks"
+	     " for at least 60 min between posts.");
+	end();
+}
