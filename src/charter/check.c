@@ -409,6 +409,12 @@ static void days_str(const struct run *r, unsigned days, char *out, size_t size)
 	}
 }
 
+/* |a - b| without overflow, whatever instants the caller passes. */
+static uint64_t dist(int64_t a, int64_t b)
+{
+	return a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
+}
+
 static void check_time(struct run *r)
 {
 	const struct charter *c = r->c;
@@ -444,10 +450,11 @@ static void check_time(struct run *r)
 	if ((c->set & (1u << CR_MIN_GAP)) && d->n_others) {
 		int64_t best = d->others[0];
 		for (size_t i = 1; i < d->n_others; i++)
-			if (llabs(d->others[i] - d->at) < llabs(best - d->at))
+			if (dist(d->others[i], d->at) < dist(best, d->at))
 				best = d->others[i];
-		int64_t diff = d->at - best, gap = c->num[CR_MIN_GAP];
-		if (llabs(diff) < gap * 60000) {
+		int64_t gap = c->num[CR_MIN_GAP];
+		int diff = (d->at > best) - (d->at < best);     /* the other is before: 1 */
+		if (dist(d->at, best) < (uint64_t)gap * 60000) {
 			struct tz_local o;
 			char when[96], ago[64];
 			tz_to_local(z, best, &o);
@@ -459,7 +466,7 @@ static void check_time(struct run *r)
 				snprintf(when, sizeof when, r->fr ? "le %s à %02d:%02d" : "on %s at %02d:%02d",
 				         date, o.hour, o.minute);
 			}
-			long long mins = llabs(diff) / 60000;
+			long long mins = (long long)(dist(d->at, best) / 60000);
 			if (!diff)
 				snprintf(ago, sizeof ago, "%s", L(r, "à la même heure", "at the same time"));
 			else if (!mins)
@@ -561,7 +568,8 @@ int charter_check(const struct charter *c, const struct charter_draft *d, struct
 	if (r.rc)
 		return r.rc;
 
-	qsort(r.v, r.nv, sizeof *r.v, cmp_items);
+	if (r.nv)
+		qsort(r.v, r.nv, sizeof *r.v, cmp_items);
 	struct charter_finding *f = arena_alloc(a, (r.nv + 1) * sizeof *f);
 	if (!f)
 		return ERR_TOOBIG;
