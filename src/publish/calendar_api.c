@@ -137,7 +137,8 @@ void post_api_export(struct req *r)
 	const struct tz *zone = tz_utc();
 	tz_get(ws.tz, &zone);
 	struct sb sb;
-	sb_init(&sb, NULL, 0, 64u << 20);
+	char first[8192];
+	sb_init(&sb, first, sizeof first, 64u << 20);
 	struct csv_writer cw;
 	csv_w_init(&cw, &sb, ',');
 	static const char *const head[] = {"date", "time", "channel", "text", "link",
@@ -443,7 +444,8 @@ void publish_api_ical_feed(struct req *r)
 		return;
 	}
 	struct sb sb;
-	sb_init(&sb, NULL, 0, 64u << 20);
+	char first[8192];
+	sb_init(&sb, first, sizeof first, 64u << 20);
 	ical_begin(&sb, ws.name, ws.tz);
 	for (size_t i = 0; i < pl.n; i++) {
 		const struct post *p = &pl.v[i];

@@ -58,7 +58,8 @@ bool publish_rules_read(struct req *r, int64_t net_max, const char **charter,
 		}
 		struct sb b;
 		struct jw w;
-		sb_init(&b, NULL, 0, 16384);
+		char first[2048];
+		sb_init(&b, first, sizeof first, 16384);
 		jw_init(&w, &b);
 		slots_to_json(&w, v, n);
 		*slots = sb_err(&b) ? NULL : arena_strdup(r->a, sb_str(&b));

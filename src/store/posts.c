@@ -13,8 +13,9 @@
 	" updated_at"
 DB_SQL(Q_POST_INSERT,
        "INSERT INTO post (workspace_id, author_id, state, scheduled_at, tz, campaign, labels,"
-       " notes, created_at, updated_at)"
-       " VALUES (:ws, :author, :state, :at, :tz, :campaign, :labels, :notes, :now, :now)"
+       " notes, override_reason, created_at, updated_at)"
+       " VALUES (:ws, :author, :state, :at, :tz, :campaign, :labels, :notes, :override, :now,"
+       " :now)"
        " RETURNING id");
 DB_SQL(Q_POST_GET, "SELECT " POST_COLS " FROM post WHERE id = :id AND (:ws = 0 OR workspace_id = :ws)");
 DB_SQL(Q_POST_UPDATE,
@@ -135,6 +136,7 @@ int store_post_insert(struct store *s, struct post *p, int64_t now)
 	db_bind_text(st, ":campaign", p->campaign ? p->campaign : "");
 	db_bind_text(st, ":labels", p->labels ? p->labels : "[]");
 	db_bind_text(st, ":notes", p->notes ? p->notes : "");
+	db_bind_text(st, ":override", p->override_reason ? p->override_reason : "");
 	db_bind_int(st, ":now", now);
 	int rc = db_insert_id(st, &p->id);
 	return rc ? rc : insert_variants(c, p);
