@@ -14,40 +14,89 @@ import json
 import unittest
 
 from harness import PASSWORD, Client, Server, run_cli, unique
+from test_publish import PDS, pds_account
 
 ROLES = ["owner", "admin", "editor", "moderator", "analyst", "client"]
 MISSING_WS = 4611686018427387904      # 2^62: a valid id no workspace has
 
 
 class Case:
-    """How to call one route. `body(fx)` builds a valid body; `fresh`: the
-    call destroys or consumes its fixture, so every call gets a new one;
-    `account`: which fixture account fills :account."""
+    """How to call one route. `body(fx, ws)` builds a valid body; `fresh`:
+    the call destroys or consumes its fixture, so every call gets a new one;
+    `account`: which fixture account fills :account; `post`: which fixture
+    post fills :post ("draft" or "review"); `prep(fx, ws)` runs before the
+    call (as the owner)."""
 
-    def __init__(self, body=None, fresh=False, account="victim"):
-        self.body, self.fresh, self.account = body, fresh, account
+    def __init__(self, body=None, fresh=False, account="victim", post="draft", prep=None):
+        self.body, self.fresh, self.account, self.post, self.prep = body, fresh, account, post, prep
+
+
+def _future(days=30):
+    import datetime
+    return (datetime.datetime.now(datetime.timezone.utc)
+            + datetime.timedelta(days=days)).isoformat(timespec="seconds")
 
 
 CASES = {
     "GET /healthz": Case(),
     "GET /metrics": Case(),
-    "POST /api/v1/auth/login": Case(body=lambda fx: {"email": fx.login_email, "password": PASSWORD}),
+    "POST /api/v1/auth/login": Case(body=lambda fx, ws: {"email": fx.login_email, "password": PASSWORD}),
     "POST /api/v1/auth/logout": Case(),
     "GET /api/v1/me": Case(),
     # The same password again: valid, and changes nothing for the next case.
-    "POST /api/v1/me/password": Case(body=lambda fx: {"current_password": PASSWORD,
+    "POST /api/v1/me/password": Case(body=lambda fx, ws: {"current_password": PASSWORD,
                                                        "new_password": PASSWORD}),
     "GET /api/v1/workspaces": Case(),
-    "POST /api/v1/workspaces": Case(body=lambda fx: {"name": "made by authz"}),
+    "POST /api/v1/workspaces": Case(body=lambda fx, ws: {"name": "made by authz"}),
     "GET /api/v1/workspaces/:ws": Case(),
-    "PATCH /api/v1/workspaces/:ws": Case(body=lambda fx: {"name": "renamed by authz", "lang": "fr"}),
+    "PATCH /api/v1/workspaces/:ws": Case(body=lambda fx, ws: {"name": "renamed by authz", "lang": "fr"}),
     "DELETE /api/v1/workspaces/:ws": Case(fresh=True),
     "GET /api/v1/workspaces/:ws/members": Case(),
-    "POST /api/v1/workspaces/:ws/members": Case(body=lambda fx: {"email": fx.newcomer, "role": "client"},
+    "POST /api/v1/workspaces/:ws/members": Case(body=lambda fx, ws: {"email": fx.newcomer, "role": "client"},
                                                 fresh=True),
-    "PATCH /api/v1/workspaces/:ws/members/:account": Case(body=lambda fx: {"role": "analyst"}),
+    "PATCH /api/v1/workspaces/:ws/members/:account": Case(body=lambda fx, ws: {"role": "analyst"}),
     "DELETE /api/v1/workspaces/:ws/members/:account": Case(fresh=True),
     "GET /api/v1/workspaces/:ws/audit": Case(),
+
+    "GET /api/v1/workspaces/:ws/channels": Case(),
+    "POST /api/v1/workspaces/:ws/channels": Case(body=lambda fx, ws: fx.channel_body()),
+    "GET /api/v1/workspaces/:ws/channels/:channel": Case(),
+    "PATCH /api/v1/workspaces/:ws/channels/:channel": Case(
+        body=lambda fx, ws: {"display_name": "Marque", "slots": [{"day": "mon", "time": "09:00"}]}),
+    "DELETE /api/v1/workspaces/:ws/channels/:channel": Case(fresh=True),
+    "POST /api/v1/workspaces/:ws/channels/:channel/reconnect": Case(
+        body=lambda fx, ws: {"password": fx.fixture(ws)["password"]}),
+    "GET /api/v1/workspaces/:ws/posts": Case(),
+    "POST /api/v1/workspaces/:ws/posts": Case(
+        body=lambda fx, ws: {"variants": [{"channel_id": fx.fixture(ws)["channel"], "text": "authz"}]}),
+    "GET /api/v1/workspaces/:ws/posts/export": Case(),
+    "POST /api/v1/workspaces/:ws/posts/import": Case(
+        body=lambda fx, ws: {"csv": "date,time,channel,text\n%s,10:00,%s,import\n"
+                             % (_future()[:10], fx.fixture(ws)["handle"])}),
+    "GET /api/v1/workspaces/:ws/posts/:post": Case(),
+    "PATCH /api/v1/workspaces/:ws/posts/:post": Case(body=lambda fx, ws: {"notes": "relu"}),
+    "DELETE /api/v1/workspaces/:ws/posts/:post": Case(fresh=True),
+    "POST /api/v1/workspaces/:ws/posts/:post/submit": Case(fresh=True),
+    "POST /api/v1/workspaces/:ws/posts/:post/approve": Case(fresh=True, post="review",
+                                                            body=lambda fx, ws: {}),
+    "POST /api/v1/workspaces/:ws/posts/:post/reject": Case(fresh=True, post="review",
+                                                           body=lambda fx, ws: {"comment": "non"}),
+    "POST /api/v1/workspaces/:ws/posts/:post/schedule": Case(
+        body=lambda fx, ws: {"scheduled_at": _future()}),
+    "POST /api/v1/workspaces/:ws/posts/:post/cancel": Case(fresh=True),
+    "GET /api/v1/workspaces/:ws/publishing": Case(),
+    "PATCH /api/v1/workspaces/:ws/publishing": Case(body=lambda fx, ws: {"approval_required": False}),
+    "POST /api/v1/workspaces/:ws/charter/check": Case(
+        body=lambda fx, ws: {"variants": [{"channel_id": fx.fixture(ws)["channel"], "text": "x"}]}),
+    "POST /api/v1/workspaces/:ws/pause": Case(fresh=True, body=lambda fx, ws: {"reason": "crise"}),
+    "POST /api/v1/workspaces/:ws/resume": Case(
+        fresh=True, body=lambda fx, ws: {"missed": "publish"},
+        prep=lambda fx, ws: fx.clients["owner"].post("/api/v1/workspaces/%d/pause" % ws,
+                                                     {"reason": "crise"})),
+    "GET /api/v1/workspaces/:ws/notifications": Case(),
+    "POST /api/v1/workspaces/:ws/ical": Case(),
+    "DELETE /api/v1/workspaces/:ws/ical": Case(),
+    "GET /api/v1/ical/:token": Case(),
 }
 
 
@@ -79,7 +128,18 @@ class Fixture:
         self.login_email = self.clients["login"].email
         own = self.clients["outsider"].post("/api/v1/workspaces", {"name": "outsider's own"})
         assert own.status == 201, own
+        self.ws_fixture = {}
         self.shared = self.workspace()
+        # The feed of a workspace of its own: the cases rotate the shared one's.
+        feed = self.clients["owner"].post("/api/v1/workspaces/%d/ical" % self.workspace())
+        assert feed.status == 201, feed
+        self.ical_path = feed.json["path"]
+
+    def channel_body(self):
+        """A fresh account on the test PDS, as a channel to connect."""
+        acct = pds_account()
+        return {"network": "bluesky", "service": PDS, "identifier": acct["handle"],
+                "password": acct["app_password"]}
 
     def workspace(self):
         """A new workspace with one member per role, and the victim."""
@@ -92,10 +152,35 @@ class Fixture:
             r = owner.post("/api/v1/workspaces/%d/members" % ws,
                            {"email": c.email, "role": "client" if role == "victim" else role})
             assert r.status == 201, r
+        # A channel on the PDS, a draft and a post in review.
+        body = self.channel_body()
+        r = owner.post("/api/v1/workspaces/%d/channels" % ws, body)
+        assert r.status == 201, r
+        fx = self.ws_fixture[ws] = {"channel": r.json["id"], "handle": r.json["handle"],
+                                     "password": body["password"]}
+        for name in ("draft", "review"):
+            r = owner.post("/api/v1/workspaces/%d/posts" % ws,
+                           {"variants": [{"channel_id": fx["channel"], "text": name}]})
+            assert r.status == 201, r
+            fx[name] = r.json["id"]
+        r = owner.post("/api/v1/workspaces/%d/posts/%d/submit" % (ws, fx["review"]))
+        assert r.status == 200, r
         return ws
 
+    def fixture(self, ws):
+        """The channel and posts of workspace `ws`; for a workspace that does
+        not exist, ids that cannot be found."""
+        return self.ws_fixture.get(ws, {"channel": MISSING_WS, "handle": "nobody.test",
+                                        "password": "x", "draft": MISSING_WS,
+                                        "review": MISSING_WS})
+
     def path(self, rt, ws, case):
+        if ws is None:
+            return rt["pattern"].replace(":token", self.ical_path.rsplit("/", 1)[1])
+        fx = self.fixture(ws)
         p = rt["pattern"].replace(":ws", str(ws))
+        p = p.replace(":channel", str(fx["channel"]))
+        p = p.replace(":post", str(fx[case.post]))
         return p.replace(":account", str(self.clients[case.account].id))
 
     def snapshot(self, ws):
@@ -106,6 +191,7 @@ class Fixture:
                 o.get("/api/v1/workspaces/%d/audit" % ws).json)
 
 
+@unittest.skipUnless(PDS, "the workspace fixtures need channels on the test PDS")
 class Matrix(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -123,8 +209,8 @@ class Matrix(unittest.TestCase):
     def call(self, client, rt, ws=None):
         case = CASES[key(rt)]
         fx = self.fx
-        path = fx.path(rt, ws, case) if ws is not None else rt["pattern"]
-        body = case.body(fx) if case.body else None
+        path = fx.path(rt, ws, case)
+        body = case.body(fx, ws) if case.body else None
         return client.request(rt["method"], path, body)
 
     def test_every_route_in_the_table_has_a_case(self):
@@ -201,6 +287,8 @@ class Matrix(unittest.TestCase):
             for role in ROLES:
                 with self.subTest(route=key(rt), role=role):
                     ws = fx.workspace() if case.fresh else fx.shared
+                    if case.prep:
+                        case.prep(fx, ws)
                     before = fx.snapshot(ws)
                     r = self.call(fx.clients[role], rt, ws)
                     if role in rt["roles"]:
