@@ -251,7 +251,7 @@ TEST(scheduler_looks_up_a_post_whose_answer_was_lost_and_does_not_publish_it_aga
 	struct fix f;
 	REQUIRE(fix_open(&f, 2));
 	/* A long first retry leaves time to see the state in between. */
-	f.cfg.publish_retry = 600;
+	f.cfg.publish_retry = 1500;
 	int64_t ch = add_channel(&f, "lost");
 	REQUIRE(ch > 0);
 	REQUIRE(fake_script(FAKE_PUBLISH, FAKE_LOST, 0) == ERR_OK);
