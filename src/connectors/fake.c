@@ -3,7 +3,9 @@
  * One mutex guards the script, the posts and the counters. A call takes its
  * step under the lock, sleeps outside it (so a hung call does not block the
  * others), then takes the lock again to act. Posts are kept in a growing
- * array until fake_reset(); ids are "fake:<n>" in publishing order. */
+ * array until fake_reset(); ids are "fake:<n>" in publishing order. The
+ * calls waiting at once are counted per operation, so that a test can see
+ * two publishes of one channel overlap. */
 #include "connectors/fake.h"
 
 #include <pthread.h>
@@ -35,6 +37,8 @@ static struct {
 	struct step steps[FAKE__OPS][FAKE_MAX_STEPS];
 	int head[FAKE__OPS], len[FAKE__OPS];
 	int calls[FAKE__OPS];
+	int inflight[FAKE__OPS], max_inflight[FAKE__OPS];
+	int latency_ms;                 /* of unscripted publish calls */
 	struct post *posts;
 	size_t n_posts, cap_posts;
 	int sessions;                   /* sessions handed out, to tell them apart */
@@ -91,6 +95,43 @@ int fake_calls(enum fake_op op)
 	return n;
 }
 
+void fake_set_latency(int publish_ms)
+{
+	pthread_mutex_lock(&lock);
+	st.latency_ms = publish_ms > 0 ? publish_ms : 0;
+	pthread_mutex_unlock(&lock);
+}
+
+int fake_max_inflight(enum fake_op op)
+{
+	pthread_mutex_lock(&lock);
+	int n = st.max_inflight[op];
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+long fake_duplicates(void)
+{
+	pthread_mutex_lock(&lock);
+	size_t n = st.n_posts;
+	char **keys = xmalloc((n ? n : 1) * sizeof *keys);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = st.posts[i].key;
+	/* Sorted under the lock: the keys belong to the posts array. */
+	qsort(keys, n, sizeof *keys, key_cmp);
+	long dup = 0;
+	for (size_t i = 1; i < n; i++)
+		dup += strcmp(keys[i - 1], keys[i]) == 0;
+	pthread_mutex_unlock(&lock);
+	free(keys);
+	return dup;
+}
+
 static void sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -112,11 +153,18 @@ static bool begin(struct connector_ctx *c, enum fake_op op, int *rc)
 		s = st.steps[op][st.head[op]];
 		st.head[op] = (st.head[op] + 1) % FAKE_MAX_STEPS;
 		st.len[op]--;
+	} else if (op == FAKE_PUBLISH) {
+		s.delay_ms = st.latency_ms;
 	}
+	if (++st.inflight[op] > st.max_inflight[op])
+		st.max_inflight[op] = st.inflight[op];
 	pthread_mutex_unlock(&lock);
 	bool timeout = c->timeout_ms > 0 && s.delay_ms > c->timeout_ms;
 	if (s.delay_ms > 0)
 		sleep_ms(timeout ? c->timeout_ms : s.delay_ms);
+	pthread_mutex_lock(&lock);
+	st.inflight[op]--;
+	pthread_mutex_unlock(&lock);
 	*rc = ERR_OK;
 	if (timeout || s.outcome == FAKE_LOST)
 		*rc = connector_fail(&c->res, ERR_IO, CONNECTOR_RETRY, "fake: timed out");

@@ -28,8 +28,13 @@ enum fake_outcome {
 
 #define FAKE_MAX_STEPS 64       /* scripted steps waiting, per operation */
 
-/* Forgets the script, the posts and the counters. */
+/* Forgets the script, the posts, the counters and the latency. */
 void fake_reset(void);
+/* Every publish call past the script waits `publish_ms` before it acts, like
+ * a network at that distance (0: at once, the default). The wait is a sleep,
+ * not CPU; like a scripted delay, it ends the call with a timeout only when
+ * it passes ctx->timeout_ms. For benchmarks. */
+void fake_set_latency(int publish_ms);
 /* Queues one step for `op`: the next call of `op` waits `delay_ms` (a hung
  * network), then ends as `outcome`. When the wait passes the call's
  * ctx->timeout_ms, the call returns ERR_IO / RETRY after timeout_ms, and
@@ -44,5 +49,13 @@ int fake_live_posts(void);
 /* Calls of `op` since the last reset (refused before any network call:
  * not counted). */
 int fake_calls(enum fake_op op);
+/* The most calls of `op` that were waiting (scripted delay or latency) at
+ * the same time since the last reset: with one channel, publish calls that
+ * overlap show a scheduler that does not keep a channel to one at a time. */
+int fake_max_inflight(enum fake_op op);
+/* Accepted posts beyond the first under each key (0: no key was published
+ * twice). Sorts a copy of the keys: for counts where fake_published() per
+ * key would be quadratic. */
+long fake_duplicates(void);
 
 #endif

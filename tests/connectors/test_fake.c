@@ -237,3 +237,84 @@ TEST(fake_is_thread_safe_and_exactly_once_under_concurrent_failures)
 	CHECK_EQ_INT(twice, 0);
 	fake_reset();
 }
+
+TEST(fake_latency_delays_unscripted_publishes_and_reset_clears_it)
+{
+	struct fix f;
+	fix_init(&f);
+	fake_set_latency(30);
+	struct connector_post p = post_with("slow");
+	struct connector_ref ref;
+	int64_t t0 = clock_mono_ns();
+	CHECK_EQ_INT(f.ops->publish(&f.c, &p, &ref), ERR_OK);
+	CHECK((clock_mono_ns() - t0) / 1000000 >= 30);
+	/* Past its timeout, the latency is a hung network like a scripted one. */
+	f.c.timeout_ms = 10;
+	p.idem_key = "slower";
+	CHECK_EQ_INT(f.ops->publish(&f.c, &p, &ref), ERR_IO);
+	CHECK_EQ_INT(fake_published("slower"), 1);
+	fake_reset();
+	f.c.timeout_ms = 0;
+	p.idem_key = "fast";
+	t0 = clock_mono_ns();
+	CHECK_EQ_INT(f.ops->publish(&f.c, &p, &ref), ERR_OK);
+	CHECK((clock_mono_ns() - t0) / 1000000 < 30);
+	arena_free(&f.a);
+	fake_reset();
+}
+
+TEST(fake_counts_duplicate_keys)
+{
+	struct fix f;
+	fix_init(&f);
+	struct connector_ref ref;
+	const char *keys[] = {"b", "a", "c", "a", "b", "a"};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		struct connector_post p = post_with(keys[i]);
+		REQUIRE(f.ops->publish(&f.c, &p, &ref) == ERR_OK);
+	}
+	/* "a" three times, "b" twice: three posts too many. */
+	CHECK_EQ_INT(fake_duplicates(), 3);
+	fake_reset();
+	CHECK_EQ_INT(fake_duplicates(), 0);
+	arena_free(&f.a);
+}
+
+static void *slow_publisher(void *arg)
+{
+	struct fix *f = arg;
+	struct arena a;
+	arena_init(&a, NULL, 0, 1 << 16);
+	struct connector_ctx c = {.arena = &a};
+	char key[32];
+	snprintf(key, sizeof key, "slow-%p", (void *)&a);
+	struct connector_post p = post_with(key);
+	struct connector_ref ref;
+	int rc = f->ops->publish(&c, &p, &ref);
+	arena_free(&a);
+	return rc ? (void *)1 : NULL;
+}
+
+TEST(fake_reports_how_many_calls_waited_at_once)
+{
+	struct fix f;
+	fix_init(&f);
+	for (int i = 0; i < 3; i++)
+		REQUIRE(fake_script(FAKE_PUBLISH, FAKE_OK, 150) == ERR_OK);
+	pthread_t t[3];
+	for (int i = 0; i < 3; i++)
+		REQUIRE(pthread_create(&t[i], NULL, slow_publisher, &f) == 0);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	CHECK_EQ_INT(fake_max_inflight(FAKE_PUBLISH), 3);
+	CHECK_EQ_INT(fake_max_inflight(FAKE_LOOKUP), 0);
+	/* One after the other: never more than one. */
+	fake_reset();
+	REQUIRE(fake_script(FAKE_PUBLISH, FAKE_OK, 20) == ERR_OK);
+	REQUIRE(fake_script(FAKE_PUBLISH, FAKE_OK, 20) == ERR_OK);
+	CHECK(slow_publisher(&f) == NULL);
+	CHECK(slow_publisher(&f) == NULL);
+	CHECK_EQ_INT(fake_max_inflight(FAKE_PUBLISH), 1);
+	arena_free(&f.a);
+	fake_reset();
+}
