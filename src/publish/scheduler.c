@@ -45,6 +45,7 @@ struct outcome {
 	struct claim k;
 	enum outcome_kind kind;
 	bool variant_pending;            /* RETRY: nothing can have gone out */
+	bool refund;                     /* RETRY: this attempt does not count */
 	int64_t run_at;                  /* RETRY */
 	int64_t author;
 	char external_id[512], url[512];
@@ -105,16 +106,20 @@ static void after_failure(struct scheduler *sc, struct channel_conn *cc, struct 
 	o->kind = OUT_RETRY;
 	o->variant_pending = !maybe_out && !o->k.recheck;
 	if (res->fate == CONNECTOR_REAUTH) {
-		/* The channel stops until someone logs in again (claims skip it);
-		 * the job keeps its place and its attempts. */
-		if (channel_relogin(sc->app, cc) == ERR_OK) {
+		char why[sizeof res->msg];
+		snprintf(why, sizeof why, "%s", res->msg);
+		int rc = channel_relogin(sc->app, cc);
+		if (rc == ERR_OK || rc == ERR_DENIED) {
+			/* Logged in again: retry now. Refused: the channel stops
+			 * until someone logs in (claims skip it). Either way the
+			 * job keeps its place and this attempt is not counted. */
 			o->run_at = clock_now_ms();
-		} else {
-			o->run_at = clock_now_ms();
-			o->k.attempts--;
+			o->refund = true;
+			set_msg(o, "the network refused the session: %s%s", why,
+				rc == ERR_OK ? " (logged in again)" : "; waiting for a new login");
+			return;
 		}
-		set_msg(o, "waiting for a new login: %s%s", res->msg, "");
-		return;
+		/* The login could not reach the network: an ordinary retry. */
 	}
 	if (o->k.attempts >= cfg->publish_attempts) {
 		o->kind = OUT_FAIL;
@@ -252,7 +257,7 @@ static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
 		rc = store_publish_done(s, &o->k, o->external_id, o->url, now);
 		break;
 	case OUT_RETRY:
-		rc = store_publish_retry(s, &o->k, o->run_at, o->msg, o->variant_pending);
+		rc = store_publish_retry(s, &o->k, o->run_at, o->msg, o->variant_pending, o->refund);
 		break;
 	default:
 		rc = store_publish_failed(s, &o->k, o->msg, now);

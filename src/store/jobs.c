@@ -60,8 +60,8 @@ DB_SQL(Q_JOBS_RECOVER,
        "UPDATE job SET state = 'queued', lease_until = 0 WHERE state = 'running'");
 DB_SQL(Q_JOB_DELETE, "DELETE FROM job WHERE id = :id");
 DB_SQL(Q_JOB_REQUEUE,
-       "UPDATE job SET state = 'queued', run_at = :at, lease_until = 0, last_error = :err"
-       " WHERE id = :id");
+       "UPDATE job SET state = 'queued', run_at = :at, lease_until = 0, last_error = :err,"
+       " attempts = attempts - :refund WHERE id = :id");
 DB_SQL(Q_VAR_DONE,
        "UPDATE variant SET state = 'published', external_id = :ext, url = :url, error = '',"
        " published_at = :now WHERE id = :id");
@@ -228,12 +228,13 @@ int store_publish_done(struct store *s, const struct claim *k, const char *exter
 }
 
 int store_publish_retry(struct store *s, const struct claim *k, int64_t run_at,
-			const char *error, bool variant_pending)
+			const char *error, bool variant_pending, bool refund)
 {
 	DB_CONN(s, c);
 	DB_STMT(c, st, Q_JOB_REQUEUE);
 	db_bind_int(st, ":at", run_at);
 	db_bind_text(st, ":err", error);
+	db_bind_int(st, ":refund", refund);
 	db_bind_int(st, ":id", k->job);
 	int rc = db_exec(st);
 	if (rc)

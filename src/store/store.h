@@ -277,8 +277,10 @@ int store_jobs_recover(struct store *s, int64_t *n);
 /* Outcomes; each in the caller's transaction. */
 int store_publish_done(struct store *s, const struct claim *c, const char *external_id,
 		       const char *url, int64_t now);
+/* `refund`: the attempt the claim counted does not count (the channel's
+ * login, not the post, was refused). */
 int store_publish_retry(struct store *s, const struct claim *c, int64_t run_at,
-			const char *error, bool variant_pending);
+			const char *error, bool variant_pending, bool refund);
 int store_publish_failed(struct store *s, const struct claim *c, const char *error,
 			 int64_t now);
 /* Derives the post's state from its variants once none is pending or
