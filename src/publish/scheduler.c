@@ -37,6 +37,7 @@
 #define LEASE_MS (15 * 60 * 1000)
 #define REPAIR_MS 60000              /* how often channel due times are recomputed */
 #define RETRY_CAP_MS (60 * 60 * 1000)
+#define BATCH_MS 5                   /* how long an outcome may wait for others */
 #define JOB_ARENA_CAP (64u << 20)
 
 enum outcome_kind { OUT_DONE, OUT_RETRY, OUT_FAIL };
@@ -285,22 +286,31 @@ static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
 	return rc;
 }
 
-/* Writes outcomes in one transaction; false when the database refused
- * (they stay, to be written on the next turn: never dropped). */
-static bool write_outcomes(struct scheduler *sc, struct outcome *v, size_t n)
+/* One transaction a turn: the outcomes the workers returned, then new
+ * claims for the room left. Batching is what keeps the database's cost per
+ * post low: the pages a turn touches are written once for the whole batch.
+ * False when the database refused: nothing changed, the outcomes stay to be
+ * written on the next turn (never dropped). */
+static bool turn(struct scheduler *sc, struct outcome *v, size_t nv, struct claim *got,
+		 size_t room, size_t *ngot)
 {
 	int64_t t0 = clock_mono_ns(), now = clock_now_ms();
 	struct store *s = sc->app->store;
+	*ngot = 0;
 	int rc = store_begin(s);
-	for (size_t i = 0; !rc && i < n; i++)
+	for (size_t i = 0; !rc && i < nv; i++)
 		rc = write_one(sc, &v[i], now);
+	if (!rc && room)
+		rc = store_publish_claim(s, now, now + LEASE_MS, room, got, ngot);
 	rc = store_end(s, rc);   /* also after a failed begin: it returns rc */
 	atomic_fetch_add(&sc->db_ns, clock_mono_ns() - t0);
 	if (rc) {
-		log_warn("cannot record %zu outcomes yet: %s", n, err_str(rc));
+		*ngot = 0;
+		log_warn("cannot record %zu outcomes and claim due posts yet: %s", nv, err_str(rc));
 		return false;
 	}
-	for (size_t i = 0; i < n; i++) {
+	atomic_fetch_add(&sc->claimed, (long long)*ngot);
+	for (size_t i = 0; i < nv; i++) {
 		atomic_fetch_add(v[i].kind == OUT_DONE    ? &sc->published
 				 : v[i].kind == OUT_RETRY ? &sc->retried
 							  : &sc->failed,
@@ -312,22 +322,20 @@ static bool write_outcomes(struct scheduler *sc, struct outcome *v, size_t n)
 	return true;
 }
 
-static size_t claim(struct scheduler *sc, struct claim *buf, size_t max)
+static void wait_until(struct scheduler *sc, int64_t when_ms)
 {
-	int64_t t0 = clock_mono_ns(), now = clock_now_ms();
-	struct store *s = sc->app->store;
-	size_t n = 0;
-	int rc = store_begin(s);
-	if (!rc)
-		rc = store_publish_claim(s, now, now + LEASE_MS, max, buf, &n);
-	rc = store_end(s, rc);   /* also after a failed begin: it returns rc */
-	atomic_fetch_add(&sc->db_ns, clock_mono_ns() - t0);
-	if (rc) {
-		log_warn("cannot claim due posts: %s", err_str(rc));
-		return 0;
+	int64_t wait = when_ms - clock_now_ms();
+	if (wait < 1)
+		wait = 1;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += wait / 1000;
+	ts.tv_nsec += (wait % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
 	}
-	atomic_fetch_add(&sc->claimed, (long long)n);
-	return n;
+	pthread_cond_timedwait(&sc->disp_cv, &sc->mu, &ts);
 }
 
 static void *dispatcher_main(void *arg)
@@ -336,46 +344,48 @@ static void *dispatcher_main(void *arg)
 	struct outcome *batch = xmalloc(sc->capacity * sizeof *batch);
 	struct claim *got = xmalloc(sc->capacity * sizeof *got);
 	size_t pending = 0;              /* outcomes taken, not yet written */
-	int64_t next_claim = 0, next_repair = clock_now_ms() + REPAIR_MS;
+	int64_t first_pending = 0, next_claim = 0, next_repair = clock_now_ms() + REPAIR_MS;
 	const int64_t tick = sc->app->cfg->publish_tick;
 
 	pthread_mutex_lock(&sc->mu);
 	for (;;) {
 		if (sc->nouts) {
+			if (!pending)
+				first_pending = clock_now_ms();
 			memcpy(batch + pending, sc->outs, sc->nouts * sizeof *batch);
 			pending += sc->nouts;
 			sc->nouts = 0;
 		}
 		if (sc->stopping && sc->inflight == pending && pending == 0)
 			break;
-		bool stopping = sc->stopping, woken = sc->woken;
+		int64_t now = clock_now_ms();
+		/* Outcomes wait a few ms for company, unless they are many, the
+		 * workers have nothing left to do, or we are stopping. */
+		bool write = pending && (sc->stopping || pending >= sc->capacity / 2 ||
+					 sc->ntasks == 0 || now - first_pending >= BATCH_MS);
+		bool claim = !sc->stopping && (write || sc->woken || now >= next_claim);
+		if (!write && !claim) {
+			wait_until(sc, pending ? first_pending + BATCH_MS : next_claim);
+			continue;
+		}
 		sc->woken = false;
-		size_t room = sc->capacity - sc->inflight;
+		size_t room = claim ? sc->capacity - (sc->inflight - (write ? pending : 0)) : 0;
 		pthread_mutex_unlock(&sc->mu);
 
-		int64_t now = clock_now_ms();
-		bool wrote = false;
-		if (pending && write_outcomes(sc, batch, pending)) {
-			wrote = true;
-			pthread_mutex_lock(&sc->mu);
-			sc->inflight -= pending;
-			room = sc->capacity - sc->inflight;
-			pthread_mutex_unlock(&sc->mu);
-			pending = 0;
-		}
+		size_t n = 0;
+		bool ok = turn(sc, batch, write ? pending : 0, got, room, &n);
+		if (claim)
+			next_claim = n && n == room ? now : now + tick;
 		if (now >= next_repair) {
 			store_publish_sync(sc->app->store, 0);
 			next_repair = now + REPAIR_MS;
 		}
-		/* Claim when a lane may have become free (an outcome written),
-		 * when asked, and on the tick. */
-		size_t n = 0;
-		if (!stopping && room > 0 && (wrote || woken || now >= next_claim)) {
-			n = claim(sc, got, room);
-			next_claim = now + tick;
-		}
 
 		pthread_mutex_lock(&sc->mu);
+		if (ok && write) {
+			sc->inflight -= pending;
+			pending = 0;
+		}
 		for (size_t i = 0; i < n; i++) {
 			sc->tasks[(sc->task_head + sc->ntasks) % sc->capacity] = got[i];
 			sc->ntasks++;
@@ -383,29 +393,8 @@ static void *dispatcher_main(void *arg)
 		sc->inflight += n;
 		if (n)
 			pthread_cond_broadcast(&sc->work_cv);
-		if (n == room && n > 0)
-			continue;                /* more may be due right now */
-		if (sc->nouts == 0 && !sc->woken && !(sc->stopping && sc->inflight == 0) &&
-		    !(pending && !wrote)) {
-			int64_t wait = next_claim - clock_now_ms();
-			if (wait < 1)
-				wait = 1;
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (wait % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&sc->disp_cv, &sc->mu, &ts);
-		} else if (pending && !wrote) {
-			/* The database refused the write: wait a little. */
-			pthread_mutex_unlock(&sc->mu);
-			struct timespec ts = {0, 50 * 1000000};
-			nanosleep(&ts, NULL);
-			pthread_mutex_lock(&sc->mu);
-		}
+		if (!ok)
+			wait_until(sc, clock_now_ms() + 50);    /* the database is busy */
 	}
 	pthread_mutex_unlock(&sc->mu);
 	free(batch);
