@@ -61,6 +61,8 @@ const struct route http_routes[] = {
 	{"POST", "/api/v1/workspaces/:ws/channels/:channel/reconnect", channel_api_reconnect,
 	 MIN_ADMIN | HTTP_JSON, "log in again after needs_reconnect"},
 
+	{"POST", "/api/v1/workspaces/:ws/media", media_api_upload, MIN_EDITOR | HTTP_UPLOAD,
+	 "upload an image (the body is the file) for posts"},
 	{"GET", "/api/v1/workspaces/:ws/posts", post_api_list, MIN_MEMBER,
 	 "calendar: posts by range (from, to, channel, campaign, label, state)"},
 	{"POST", "/api/v1/workspaces/:ws/posts", post_api_create, MIN_EDITOR | HTTP_JSON,

@@ -33,6 +33,7 @@ static const struct row rows[] = {
 	{"threads", K_INT, OFF(threads), "4", 1, 256, 0, "HTTP worker threads"},
 	{"log_level", K_LEVEL, OFF(log_level), "info", 0, 3, 0, "error, warn, info or debug"},
 	{"max_body", K_INT, OFF(max_body), "1048576", 1024, 1 << 30, 0, "largest JSON request body, bytes"},
+	{"max_upload", K_INT, OFF(max_upload), "16777216", 1024, 1 << 30, 0, "largest image upload, bytes"},
 	{"max_header", K_INT, OFF(max_header), "16384", 1024, 49152, 0, "largest total of request headers, bytes"},
 	{"max_connections", K_INT, OFF(max_connections), "1024", 16, 65536, 0, "simultaneous HTTP connections"},
 	{"http_timeout", K_INT, OFF(http_timeout), "60", 1, 3600, 0, "idle connection timeout, seconds"},

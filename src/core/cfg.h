@@ -20,6 +20,7 @@ struct cfg {
 	int64_t threads;                 /* HTTP worker threads */
 	int64_t log_level;               /* enum log_level */
 	int64_t max_body;                /* default request body limit, bytes */
+	int64_t max_upload;              /* image uploads, bytes */
 	int64_t max_header;              /* total request header bytes */
 	int64_t max_connections;
 	int64_t http_timeout;            /* idle connection timeout, seconds */

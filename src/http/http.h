@@ -30,6 +30,7 @@ enum {
 	HTTP_ACCOUNT = 1 << 9,     /* any signed-in account, no workspace */
 	HTTP_JSON = 1 << 10,       /* body must be a JSON object */
 	HTTP_LOCAL = 1 << 11,      /* loopback, or Bearer cfg.metrics_token */
+	HTTP_UPLOAD = 1 << 12,     /* raw body up to cfg.max_upload (r->raw) */
 };
 
 struct route {
@@ -61,6 +62,8 @@ struct req {
 	int64_t ws;                      /* workspace of a /workspaces/:ws route */
 	int role;                        /* the account's ROLE_* bit there */
 	json_t *body;                    /* with HTTP_JSON: the object (borrowed) */
+	const unsigned char *raw;        /* with HTTP_UPLOAD: the body as sent */
+	size_t raw_len;
 
 	/* The response, filled by the reply functions. */
 	int status;

@@ -290,6 +290,10 @@ static void checks_then_handler(struct req *r, const char *body, size_t len)
 		if (r->status)
 			return;
 	}
+	if (f & HTTP_UPLOAD) {
+		r->raw = (const unsigned char *)body;
+		r->raw_len = len;
+	}
 	rt->fn(r);
 	if (!r->status) {
 		log_error("%s %s: handler gave no response", rt->method, rt->pattern);

@@ -212,7 +212,6 @@ static int begin(struct http_server *h, struct ctx *x, struct MHD_Connection *c,
 	const struct cfg *cfg = h->app->cfg;
 	struct req *r = &x->r;
 	arena_init(&x->a, x->arena_buf, sizeof x->arena_buf, ARENA_CAP);
-	sb_init(&x->body, x->body_buf, sizeof x->body_buf, (size_t)cfg->max_body + 1);
 	sb_init(&x->out, x->out_buf, sizeof x->out_buf, OUT_CAP);
 	r->out = &x->out;
 	r->a = &x->a;
@@ -227,6 +226,9 @@ static int begin(struct http_server *h, struct ctx *x, struct MHD_Connection *c,
 	x->route_index = http_route_find(method, url, r, &allow);
 	if (x->route_index >= 0)
 		r->route = &http_routes[x->route_index];
+	int64_t max_body = r->route && (r->route->flags & HTTP_UPLOAD) ? cfg->max_upload
+								       : cfg->max_body;
+	sb_init(&x->body, x->body_buf, sizeof x->body_buf, (size_t)max_body + 1);
 
 	size_t hdr = 0;
 	MHD_get_connection_values(c, MHD_HEADER_KIND, sum_header, &hdr);
@@ -236,7 +238,7 @@ static int begin(struct http_server *h, struct ctx *x, struct MHD_Connection *c,
 	}
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 	int64_t n;
-	if (cl && str_parse_i64(cl, strlen(cl), 0, INT64_MAX, &n) == ERR_OK && n > cfg->max_body) {
+	if (cl && str_parse_i64(cl, strlen(cl), 0, INT64_MAX, &n) == ERR_OK && n > max_body) {
 		http_error(r, 413, "body_too_large", "the request body is too large", NULL);
 		return 413;
 	}

@@ -157,6 +157,53 @@ const char *publish_new_key(struct arena *a)
 	return k;
 }
 
+/* "media": [{"media_id", "alt"}], each an image of this workspace; the
+ * canonical JSON text, or NULL after answering. */
+static const char *read_media(struct req *r, const json_t *arr, size_t vi)
+{
+	if (!arr || json_array_size(arr) == 0)
+		return "[]";
+	if (json_array_size(arr) > 10) {
+		http_error(r, 422, "invalid_media", "at most 10 images",
+			   fieldf(r, "variants[%zu].%s", vi, "media"));
+		return NULL;
+	}
+	json_t *out = json_array();
+	size_t i;
+	const json_t *o;
+	json_array_foreach(arr, i, o) {
+		const json_t *id = json_object_get(o, "media_id");
+		const json_t *alt = json_object_get(o, "alt");
+		struct media m;
+		const char *why = NULL;
+		if (!json_is_object(o) || !json_is_integer(id) || json_object_size(o) > 2 ||
+		    (alt && !json_is_string(alt)) || (json_object_size(o) == 2 && !alt))
+			why = "each image is {\"media_id\": id, \"alt\": \"text\"}";
+		else if (alt && (json_string_length(alt) > 5000 ||
+				 strpbrk(json_string_value(alt), "\r\t")))
+			why = "alt text: at most 5000 characters, no control characters";
+		else if (store_media_get(r->app->store, r->a, r->ws, json_integer_value(id), false,
+					 &m) != ERR_OK)
+			why = "no such image in this workspace: upload it to /media first";
+		if (why) {
+			json_decref(out);
+			http_error(r, 422, "invalid_media", why,
+				   fieldf(r, "variants[%zu].%s", vi, "media"));
+			return NULL;
+		}
+		json_array_append_new(out, json_pack("{s:I, s:s}", "media_id",
+						     (json_int_t)json_integer_value(id), "alt",
+						     alt ? json_string_value(alt) : ""));
+	}
+	char *txt = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	const char *res = txt ? arena_strdup(r->a, txt) : NULL;
+	free(txt);
+	if (!res)
+		http_error_rc(r, ERR_TOOBIG);
+	return res;
+}
+
 /* Reads "variants" into p->v: each channel exists in this workspace (once),
  * each text fits its network's limits. Answers and returns false if not. */
 static bool read_variants(struct req *r, const json_t *arr, struct post *p)
@@ -192,12 +239,9 @@ static bool read_variants(struct req *r, const json_t *arr, struct post *p)
 		v->text = json_str(o, "text");
 		v->link = json_str(o, "link");
 		v->first_comment = json_str(o, "first_comment");
-		v->media = "[]";
-		if (json_array_size(json_object_get(o, "media")) > 0) {
-			http_error(r, 422, "unsupported", "media are not accepted yet",
-				   fieldf(r, "variants[%zu].%s", i, "media"));
+		v->media = read_media(r, json_object_get(o, "media"), i);
+		if (!v->media)
 			return false;
-		}
 		for (size_t j = 0; j < i; j++)
 			if (p->v[j].channel_id == v->channel_id) {
 				http_error(r, 422, "invalid_value", "one variant per channel",
@@ -220,8 +264,16 @@ static bool read_variants(struct req *r, const json_t *arr, struct post *p)
 		const struct connector_ops *ops = connector_find(ch.network);
 		struct connector_post cp = {.idem_key = "check", .text = v->text};
 		struct connector_result res;
+		rc = publish_media_load(r->app, r->a, r->ws, v->media, false,
+					(struct connector_media **)&cp.media, &cp.n_media);
+		if (rc) {
+			http_error_rc(r, rc);
+			return false;
+		}
 		if (ops && connector_check_post(ops, &cp, &res) != ERR_OK) {
-			http_error(r, 422, "too_long", res.msg, fieldf(r, "variants[%zu].%s", i, "text"));
+			bool text = strncmp(res.msg, "text", 4) == 0 || strncmp(res.msg, "empty", 5) == 0;
+			http_error(r, 422, text ? "too_long" : "invalid_media", res.msg,
+				   fieldf(r, "variants[%zu].%s", i, text ? "text" : "media"));
 			return false;
 		}
 		v->idem_key = publish_new_key(r->a);

@@ -55,6 +55,12 @@ void channel_api_update(struct req *r);
 void channel_api_delete(struct req *r);
 void channel_api_reconnect(struct req *r);
 
+/* --- media (media_api.c) ------------------------------------------------ */
+/* "image/jpeg", "image/png", "image/gif" or "image/webp" from a file's first
+ * bytes; NULL for anything else. */
+const char *media_sniff(const unsigned char *p, size_t n);
+void media_api_upload(struct req *r);
+
 /* --- posts (post_api.c) ------------------------------------------------- */
 void post_api_create(struct req *r);
 void post_api_list(struct req *r);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "charter/charter.h"
+#include "connectors/connector.h"
 #include "store/store.h"
 
 struct app;
@@ -14,6 +15,12 @@ struct req;
 
 /* A post as the API shows it, times in the workspace's zone. */
 void post_json(struct jw *w, const struct post *p, const char *ws_tz);
+
+/* The images of a variant (its media JSON [{"media_id","alt"}]) as the
+ * connectors take them; `data`: with their bytes (else only type, size and
+ * alt, for checks). ERR_NOTFOUND when one is not in workspace `ws`. */
+int publish_media_load(const struct app *app, struct arena *a, int64_t ws, const char *json,
+		       bool data, struct connector_media **out, int *n);
 
 /* A new idempotency key "tribu-<32 hex>", in `a`. */
 const char *publish_new_key(struct arena *a);

@@ -102,10 +102,22 @@ int publish_charter_check(const struct app *app, struct arena *a, const struct w
 		const struct charter *eff = charter_merge(wsc, chc, a);
 		size_t len = 0;
 		ops->measure(v->text, strlen(v->text), &len);
+		struct connector_media *media;
+		int n_media;
+		rc = publish_media_load(app, a, ws->id, v->media, false, &media, &n_media);
+		if (rc)
+			return rc;
+		const char **alts = arena_alloc(a, (size_t)(n_media ? n_media : 1) * sizeof *alts);
+		if (!alts)
+			return ERR_TOOBIG;
+		for (int j = 0; j < n_media; j++)
+			alts[j] = media[j].alt;
 		struct charter_draft d = {
 			.text = v->text,
 			.length = (int64_t)len,
 			.text_flags = strcmp(ch.network, "mastodon") == 0 ? TEXT_MASTODON : 0,
+			.n_images = (size_t)n_media,
+			.alts = alts,
 			.at = p->scheduled_at,
 			.tz = ws->tz,
 			.lang = lang ? lang : ws->lang,

@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "publish/publish.h"
+#include "publish/publish_int.h"
 #include "store/store.h"
 #include "workspace/workspace.h"
 
@@ -195,6 +196,13 @@ static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k
 	o->author = p.author_id;
 	struct connector_post cp = {.idem_key = v->idem_key, .text = v->text,
 				    .created_at_ms = clock_now_ms()};
+	rc = publish_media_load(sc->app, a, k->workspace, v->media, true,
+				(struct connector_media **)&cp.media, &cp.n_media);
+	if (rc) {
+		o->kind = OUT_FAIL;
+		set_msg(o, "an image of the post is gone: %s%s", err_str(rc), "");
+		return;
+	}
 	struct connector_ref ref = {0};
 	if (!publish_once(sc, &cc, o, &cp, k->recheck, &ref))
 		return;

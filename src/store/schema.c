@@ -150,6 +150,17 @@ const char *const store_migrations[] = {
 	"  channel_id INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL,"
 	"  read_at INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX notification_ws ON notification(workspace_id, id);",
+	"CREATE INDEX notification_ws ON notification(workspace_id, id);"
+	/* Uploaded images, kept in the database so that a backup of the one
+	 * file holds everything; the same bytes twice are stored once. */
+	"CREATE TABLE media ("
+	"  id INTEGER PRIMARY KEY,"
+	"  workspace_id INTEGER NOT NULL REFERENCES workspace(id) ON DELETE CASCADE,"
+	"  mime TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (workspace_id, sha256));",
 };
 const int store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

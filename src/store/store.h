@@ -231,6 +231,18 @@ int store_post_list(struct store *s, struct arena *a, int64_t ws,
 int store_channel_times(struct store *s, struct arena *a, int64_t channel, int64_t from,
 			int64_t to, int64_t except, int64_t **out, size_t *n);
 
+/* --- media -------------------------------------------------------------- */
+struct media {
+	int64_t id, workspace_id, size, created_at;
+	const char *mime, *sha256;
+	const unsigned char *data;       /* when asked for, in the arena */
+};
+/* ERR_EXISTS when the workspace has these bytes already: `id` is theirs. */
+int store_media_insert(struct store *s, struct media *m, const void *data, int64_t now);
+/* ERR_NOTFOUND outside `ws` (0: any). `data`: also read the bytes. */
+int store_media_get(struct store *s, struct arena *a, int64_t ws, int64_t id, bool data,
+		    struct media *out);
+
 /* --- notifications ------------------------------------------------------ */
 struct notification {
 	int64_t id, workspace_id, account_id;   /* account 0: every member */

@@ -14,7 +14,7 @@ import json
 import unittest
 
 from harness import PASSWORD, Client, Server, run_cli, unique
-from test_publish import PDS, pds_account
+from test_publish import PDS, pds_account, png
 
 ROLES = ["owner", "admin", "editor", "moderator", "analyst", "client"]
 MISSING_WS = 4611686018427387904      # 2^62: a valid id no workspace has
@@ -27,8 +27,10 @@ class Case:
     post fills :post ("draft" or "review"); `prep(fx, ws)` runs before the
     call (as the owner)."""
 
-    def __init__(self, body=None, fresh=False, account="victim", post="draft", prep=None):
+    def __init__(self, body=None, fresh=False, account="victim", post="draft", prep=None,
+                 headers=None):
         self.body, self.fresh, self.account, self.post, self.prep = body, fresh, account, post, prep
+        self.headers = headers
 
 
 def _future(days=30):
@@ -66,6 +68,8 @@ CASES = {
     "DELETE /api/v1/workspaces/:ws/channels/:channel": Case(fresh=True),
     "POST /api/v1/workspaces/:ws/channels/:channel/reconnect": Case(
         body=lambda fx, ws: {"password": fx.fixture(ws)["password"]}),
+    "POST /api/v1/workspaces/:ws/media": Case(body=lambda fx, ws: png(),
+                                              headers={"Content-Type": "image/png"}),
     "GET /api/v1/workspaces/:ws/posts": Case(),
     "POST /api/v1/workspaces/:ws/posts": Case(
         body=lambda fx, ws: {"variants": [{"channel_id": fx.fixture(ws)["channel"], "text": "authz"}]}),
@@ -211,7 +215,7 @@ class Matrix(unittest.TestCase):
         fx = self.fx
         path = fx.path(rt, ws, case)
         body = case.body(fx, ws) if case.body else None
-        return client.request(rt["method"], path, body)
+        return client.request(rt["method"], path, body, headers=case.headers)
 
     def test_every_route_in_the_table_has_a_case(self):
         missing = [key(rt) for rt in self.routes if key(rt) not in CASES]

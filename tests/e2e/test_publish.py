@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-from harness import Server, ServerTest, unique
+from harness import Server, ServerTest, raw_exchange, unique
 
 PDS = os.environ.get("TRIBU_TEST_PDS", "")
 API = "/api/v1/workspaces"
@@ -63,6 +63,19 @@ def records(did):
         cursor = page.get("cursor")
         if not cursor or not page["records"]:
             return out
+
+
+def png(w=2, h=2, seed=0):
+    """A small valid PNG (RGB, no compression tricks)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    raw = b"".join(b"\x00" + bytes((x * 40 + seed) % 256 for x in range(w * 3)) for _ in range(h))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def rfc3339(seconds_from_now, tz=timezone.utc):
@@ -172,6 +185,47 @@ class Posts(PublishTest):
         actions = [e["action"] for e in self.owner.get("%s/%d/audit" % (API, ws["id"])).json["entries"]]
         self.assertIn("post.published", actions)
         self.assertIn("post.create", actions)
+
+    def test_an_image_with_alt_text_is_uploaded_and_published_through_upload_blob(self):
+        ws = self.new_ws()
+        acct, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        image = png(seed=7)
+        r = self.ed.post(base + "/media", image, headers={"Content-Type": "image/png"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual((r.json["mime"], r.json["size"]), ("image/png", len(image)))
+        again = self.ed.post(base + "/media", image, headers={"Content-Type": "image/png"})
+        self.assertEqual((again.status, again.json["id"]), (200, r.json["id"]))
+        self.assertError(self.ed.post(base + "/media", b"<svg/>", headers={"Content-Type": "image/png"}),
+                         415, "unsupported_media_type")
+        self.assertError(self.ed.post(base + "/media", image, headers={"Content-Type": "image/gif"}),
+                         415, "unsupported_media_type")
+        # Over max_upload (16 MiB): refused from its Content-Length, before the body.
+        head = ("POST %s/media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                "Content-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
+                % (base, self.ed.token, 17 << 20)).encode()
+        got = raw_exchange(self.server.port, [head, b"\xff\xd8\xff" + b"0" * 65536])
+        self.assertTrue(got.startswith(b"HTTP/1.1 413"), got[:200])
+        self.assertIn(b'"body_too_large"', got)
+        self.assertError(self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "x",
+                                                                      "media": [{"media_id": 999999}]}]}),
+                         422, "invalid_media", "variants[0].media")
+        text = "Notre nouvelle affiche"
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": text,
+                                                         "media": [{"media_id": r.json["id"],
+                                                                    "alt": "Affiche : un soleil orange"}]}],
+                                           "scheduled_at": rfc3339(1)})
+        self.assertEqual(r.status, 201, r)
+        p = self.wait_state(ws, r.json["id"], ("published", "failed"))
+        self.assertEqual(p["state"], "published", p)
+        uri = p["variants"][0]["external_id"]
+        st, rec = xrpc("com.atproto.repo.getRecord",
+                       query="repo=%s&collection=app.bsky.feed.post&rkey=%s" % (acct["did"], uri.rsplit("/", 1)[1]))
+        self.assertEqual(st, 200, rec)
+        imgs = rec["value"]["embed"]["images"]
+        self.assertEqual([i["alt"] for i in imgs], ["Affiche : un soleil orange"])
+        self.assertEqual(imgs[0]["image"]["mimeType"], "image/png")
+        self.assertEqual(imgs[0]["image"]["size"], len(image))
 
     def test_a_text_over_300_graphemes_is_refused_before_any_network_call(self):
         ws = self.new_ws()
