@@ -361,6 +361,41 @@ static const struct json_field post_fields[] = {
 };
 #define N_POST_FIELDS (sizeof post_fields / sizeof post_fields[0])
 
+/* Links of a post whose campaign carries UTM values get them, on the text
+ * and on the link of each variant: what is stored is what is published,
+ * and what the charter checks. utm_source defaults to the network's name,
+ * utm_medium to "social", utm_campaign to the campaign's name. */
+static bool add_utm(struct req *r, const struct ws_publishing *pub, struct post *p)
+{
+	if (!p->campaign || !*p->campaign)
+		return true;
+	json_error_t je;
+	json_t *all = json_loads(pub->campaigns, 0, &je);
+	const json_t *c = json_object_get(all, p->campaign);
+	for (size_t i = 0; c && i < p->nv; i++) {
+		struct variant *v = &p->v[i];
+		const char *src = json_string_value(json_object_get(c, "utm_source"));
+		const char *med = json_string_value(json_object_get(c, "utm_medium"));
+		const char *cam = json_string_value(json_object_get(c, "utm_campaign"));
+		src = src ? src : v->network;
+		med = med ? med : "social";
+		cam = cam ? cam : p->campaign;
+		const char *t = charter_add_utm(v->text, src, med, cam, r->a);
+		const char *l = v->link && *v->link ? charter_add_utm(v->link, src, med, cam, r->a)
+						    : v->link;
+		if (!t || (v->link && *v->link && !l)) {
+			json_decref(all);
+			http_error(r, 422, "invalid_value", "cannot add the campaign's UTM to the links",
+				   "campaign");
+			return false;
+		}
+		v->text = t;
+		v->link = l;
+	}
+	json_decref(all);
+	return true;
+}
+
 /* --- state changes ------------------------------------------------------ */
 
 /* Writes `p` (and, when `variants`, its new variants), schedules or
@@ -465,8 +500,8 @@ void post_api_create(struct req *r)
 			 .tz = ws.tz, .campaign = json_str(r->body, "campaign"),
 			 .labels = "[]", .notes = json_str(r->body, "notes"),
 			 .review_comment = "", .failure = "", .override_reason = ""};
-	if (!read_variants(r, vs, &p) || !read_labels(r, json_object_get(r->body, "labels"),
-						      &p.labels))
+	if (!read_variants(r, vs, &p) || !add_utm(r, &pub, &p) ||
+	    !read_labels(r, json_object_get(r->body, "labels"), &p.labels))
 		return;
 	if (!read_when(r, &ws, &p, &p.scheduled_at))
 		return;
@@ -552,6 +587,8 @@ void post_api_update(struct req *r)
 		p.campaign = c;
 	if (n)
 		p.notes = n;
+	if ((vs || c) && !add_utm(r, &pub, &p))
+		return;
 	if (!read_labels(r, json_object_get(r->body, "labels"), &p.labels))
 		return;
 	int64_t at = 0;
@@ -569,7 +606,7 @@ void post_api_update(struct req *r)
 	p.failure = "";
 	if (strcmp(p.state, "scheduled") == 0 && !charter_gate(r, &ws, &p))
 		return;
-	int rc = save(r, &p, false, vs != NULL, "post.update", json_deep_copy(r->body));
+	int rc = save(r, &p, false, vs || c, "post.update", json_deep_copy(r->body));
 	if (rc) {
 		http_error_rc(r, rc);
 		return;

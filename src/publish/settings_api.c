@@ -7,6 +7,7 @@
  * called back); everything else waits. On resume the owner chooses: publish
  * what was missed now, or move each missed post by the pause's length. */
 #define LOG_MODULE "publish"
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -36,6 +37,8 @@ static void settings_json(struct req *r, const struct ws_publishing *p)
 	jw_str(w, p->paused_at ? p->pause_reason : NULL);
 	jw_key(w, "charter");
 	jw_raw(w, *p->charter ? p->charter : "{}");
+	jw_key(w, "campaigns");
+	jw_raw(w, *p->campaigns ? p->campaigns : "{}");
 	jw_kbool(w, "ical_enabled", *p->ical_hash != 0);
 	jw_obj_end(w);
 	http_send(r, 200);
@@ -60,14 +63,60 @@ void publish_api_settings(struct req *r)
 static const struct json_field settings_fields[] = {
 	{"approval_required", JSON_K_BOOL, false, 0, false},
 	{"charter", JSON_K_OBJ, false, 0, false},
+	{"campaigns", JSON_K_OBJ, false, 0, false},
 };
+
+static const char *const utm_keys[] = {"utm_source", "utm_medium", "utm_campaign"};
+
+/* {"name": {"utm_source"?, "utm_medium"?, "utm_campaign"?}}: at most 200
+ * campaigns, names of 1 to 120 characters, values of 1 to 100 without
+ * spaces. Canonical JSON text, or NULL after answering. */
+static const char *read_campaigns(struct req *r, const json_t *c)
+{
+	const char *name;
+	const json_t *v;
+	const char *why = json_object_size(c) > 200 ? "at most 200 campaigns" : NULL;
+	json_object_foreach((json_t *)c, name, v) {
+		if (why)
+			break;
+		size_t n = strlen(name);
+		if (n == 0 || n > 120 || strpbrk(name, "\r\n\t"))
+			why = "campaign names have 1 to 120 characters";
+		else if (!json_is_object(v))
+			why = "each campaign is an object of utm_source, utm_medium, utm_campaign";
+		const char *k;
+		const json_t *x;
+		json_object_foreach((json_t *)v, k, x) {
+			bool known = false;
+			for (size_t i = 0; i < 3; i++)
+				known |= strcmp(k, utm_keys[i]) == 0;
+			const char *s = json_string_value(x);
+			if (!why && (!known || !s || !*s || strlen(s) > 100 || strpbrk(s, " \r\n\t")))
+				why = "a campaign takes utm_source, utm_medium, utm_campaign: 1 to 100 "
+				      "characters, no spaces";
+		}
+	}
+	if (why) {
+		http_error(r, 422, "invalid_value", why, "campaigns");
+		return NULL;
+	}
+	char *txt = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+	const char *out = txt ? arena_strdup(r->a, txt) : NULL;
+	free(txt);
+	if (!out)
+		http_error_rc(r, ERR_TOOBIG);
+	return out;
+}
 
 void publish_api_settings_update(struct req *r)
 {
-	if (!http_body_check(r, settings_fields, 2))
+	if (!http_body_check(r, settings_fields, 3))
 		return;
-	const char *charter = NULL;
+	const char *charter = NULL, *campaigns = NULL;
 	if (!publish_rules_read(r, 0, &charter, NULL))
+		return;
+	const json_t *cj = json_object_get(r->body, "campaigns");
+	if (cj && !(campaigns = read_campaigns(r, cj)))
 		return;
 	const json_t *ap = json_object_get(r->body, "approval_required");
 	struct store *s = r->app->store;
@@ -76,6 +125,8 @@ void publish_api_settings_update(struct req *r)
 		rc = store_ws_set_approval(s, r->ws, json_is_true(ap));
 	if (!rc && charter)
 		rc = store_ws_set_charter(s, r->ws, charter);
+	if (!rc && campaigns)
+		rc = store_ws_set_campaigns(s, r->ws, campaigns);
 	if (!rc)
 		rc = workspace_audit(r, 0, "publishing.update", "", json_deep_copy(r->body));
 	rc = store_end(s, rc);

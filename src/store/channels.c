@@ -8,11 +8,12 @@
 #include "store/store.h"
 
 DB_SQL(Q_PUB_GET,
-       "SELECT approval_required, paused_at, pause_reason, charter, ical_hash"
+       "SELECT approval_required, paused_at, pause_reason, charter, ical_hash, campaigns"
        " FROM workspace WHERE id = :ws");
 DB_SQL(Q_PUB_APPROVAL, "UPDATE workspace SET approval_required = :v WHERE id = :ws");
 DB_SQL(Q_PUB_PAUSE, "UPDATE workspace SET paused_at = :at, pause_reason = :why WHERE id = :ws");
 DB_SQL(Q_PUB_CHARTER, "UPDATE workspace SET charter = :v WHERE id = :ws");
+DB_SQL(Q_PUB_CAMPAIGNS, "UPDATE workspace SET campaigns = :v WHERE id = :ws");
 DB_SQL(Q_PUB_ICAL, "UPDATE workspace SET ical_hash = :v WHERE id = :ws");
 DB_SQL(Q_PUB_BY_ICAL, "SELECT id FROM workspace WHERE ical_hash = :h AND ical_hash <> ''");
 
@@ -56,6 +57,7 @@ int store_ws_publishing(struct store *s, struct arena *a, int64_t ws, struct ws_
 		out->pause_reason = db_col_text(st, a, 2);
 		out->charter = db_col_text(st, a, 3);
 		out->ical_hash = db_col_text(st, a, 4);
+		out->campaigns = db_col_text(st, a, 5);
 		rc = arena_failed(a) ? ERR_TOOBIG : ERR_OK;
 	} else if (rc == DB_DONE) {
 		rc = ERR_NOTFOUND;
@@ -88,6 +90,15 @@ int store_ws_set_charter(struct store *s, int64_t ws, const char *charter)
 	DB_CONN(s, c);
 	DB_STMT(c, st, Q_PUB_CHARTER);
 	db_bind_text(st, ":v", charter);
+	db_bind_int(st, ":ws", ws);
+	return changed(c, db_exec(st));
+}
+
+int store_ws_set_campaigns(struct store *s, int64_t ws, const char *campaigns)
+{
+	DB_CONN(s, c);
+	DB_STMT(c, st, Q_PUB_CAMPAIGNS);
+	db_bind_text(st, ":v", campaigns);
 	db_bind_int(st, ":ws", ws);
 	return changed(c, db_exec(st));
 }

@@ -82,6 +82,7 @@ const char *const store_migrations[] = {
 	"ALTER TABLE workspace ADD COLUMN pause_reason TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE workspace ADD COLUMN charter TEXT NOT NULL DEFAULT '{}';"
 	"ALTER TABLE workspace ADD COLUMN ical_hash TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE workspace ADD COLUMN campaigns TEXT NOT NULL DEFAULT '{}';"
 	"CREATE TABLE channel ("
 	"  id INTEGER PRIMARY KEY,"
 	"  workspace_id INTEGER NOT NULL REFERENCES workspace(id) ON DELETE CASCADE,"

@@ -139,12 +139,14 @@ struct ws_publishing {
 	const char *pause_reason;
 	const char *charter;             /* JSON text, canonical (charter module) */
 	const char *ical_hash;           /* hash of the feed's secret, "" = no feed */
+	const char *campaigns;           /* JSON {name: {utm_source, utm_medium, utm_campaign}} */
 };
 int store_ws_publishing(struct store *s, struct arena *a, int64_t ws, struct ws_publishing *out);
 int store_ws_set_approval(struct store *s, int64_t ws, bool required);
 /* paused_at 0 resumes. */
 int store_ws_set_pause(struct store *s, int64_t ws, int64_t paused_at, const char *reason);
 int store_ws_set_charter(struct store *s, int64_t ws, const char *charter);
+int store_ws_set_campaigns(struct store *s, int64_t ws, const char *campaigns);
 int store_ws_set_ical(struct store *s, int64_t ws, const char *hash);
 /* The workspace whose feed secret hashes to `hash`; ERR_NOTFOUND. */
 int store_ws_by_ical(struct store *s, const char *hash, int64_t *ws);

@@ -227,6 +227,33 @@ class Posts(PublishTest):
         self.assertEqual(imgs[0]["image"]["mimeType"], "image/png")
         self.assertEqual(imgs[0]["image"]["size"], len(image))
 
+    def test_add_to_queue_takes_the_next_free_weekly_slot_in_the_workspace_zone(self):
+        ws = self.new_ws(tz="Australia/Sydney")
+        _, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "q"}], "queue": True})
+        self.assertError(r, 422, "no_free_slot", "queue")
+        r = self.owner.patch(base + "/channels/%d" % ch["id"],
+                             {"slots": [{"day": "Wednesday", "time": "9:00"}, {"day": "mon", "time": "09:00"},
+                                        {"day": "mon", "time": "09:00"}]})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["slots"], [{"day": "mon", "time": "09:00"}, {"day": "wed", "time": "09:00"}])
+        self.assertError(self.owner.patch(base + "/channels/%d" % ch["id"], {"slots": [{"day": "mon"}]}),
+                         422, "invalid_value", "slots")
+        got = []
+        for i in range(3):
+            r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "q%d" % i}],
+                                               "queue": True})
+            self.assertEqual((r.status, r.json["state"]), (201, "scheduled"), r)
+            got.append(r.json["scheduled_at"])
+        days = [datetime.fromisoformat(g) for g in got]
+        self.assertEqual(len(set(got)), 3, got)
+        self.assertEqual(days, sorted(days))
+        for d in days:
+            self.assertEqual((d.hour, d.minute), (9, 0))          # 09:00 in Sydney, DST or not
+            self.assertIn(d.weekday(), (0, 2))
+            self.assertIn(d.utcoffset(), (timedelta(hours=10), timedelta(hours=11)))
+
     def test_a_text_over_300_graphemes_is_refused_before_any_network_call(self):
         ws = self.new_ws()
         _, ch = self.channel(ws)
@@ -291,6 +318,28 @@ class Posts(PublishTest):
                                               "override_reason": "Opération validée par le client"})
         self.assertEqual((r.status, r.json["state"]), (201, "scheduled"), r)
         self.assertEqual(r.json["override_reason"], "Opération validée par le client")
+
+    def test_a_campaign_with_utm_values_tags_every_link_of_its_posts(self):
+        ws = self.new_ws()
+        _, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        r = self.owner.patch(base + "/publishing", {"campaigns": {"Soldes d'été": {"utm_campaign": "soldes-ete"}},
+                                                    "charter": {"utm_required": True}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["campaigns"], {"Soldes d'été": {"utm_campaign": "soldes-ete"}})
+        self.assertError(self.owner.patch(base + "/publishing", {"campaigns": {"x": {"utm_term": "a"}}}),
+                         422, "invalid_value", "campaigns")
+        text = "Les soldes : https://boutique.fr/promo?x=1#top"
+        r = self.ed.post(base + "/charter/check", {"variants": [{"channel_id": ch["id"], "text": text}]})
+        self.assertEqual([f["rule"] for f in r.json["variants"][0]["findings"]], ["utm_required"])
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": text,
+                                                         "link": "https://boutique.fr/"}],
+                                           "campaign": "Soldes d'été", "scheduled_at": rfc3339(3600)})
+        self.assertEqual((r.status, r.json["state"]), (201, "scheduled"), r)
+        v = r.json["variants"][0]
+        self.assertIn("https://boutique.fr/promo?x=1&utm_source=bluesky&utm_medium=social"
+                      "&utm_campaign=soldes-ete#top", v["text"])
+        self.assertTrue(v["link"].startswith("https://boutique.fr/?utm_source=bluesky"), v["link"])
 
     def test_the_calendar_lists_by_local_day_and_the_ical_feed_parses(self):
         import icalendar
