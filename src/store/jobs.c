@@ -69,15 +69,25 @@ DB_SQL(Q_VAR_RETRY,
        "UPDATE variant SET state = CASE WHEN :pending THEN 'pending' ELSE state END,"
        " error = :err WHERE id = :id");
 DB_SQL(Q_VAR_FAILED, "UPDATE variant SET state = 'failed', error = :err WHERE id = :id");
-DB_SQL(Q_POST_TALLY,
-       "SELECT coalesce(sum(v.state IN ('pending','publishing')), 0),"
-       " coalesce(sum(v.state = 'failed'), 0), coalesce(max(v.published_at), 0),"
-       " coalesce(group_concat(CASE WHEN v.state = 'failed'"
-       "   THEN c.network || ' ' || c.handle || ': ' || v.error END, '; '), '')"
-       " FROM variant v JOIN channel c ON c.id = v.channel_id WHERE v.post_id = :post");
+/* The post's state from its variants, once none is pending or publishing:
+ * failed (with each failed variant's reason) or published. */
 DB_SQL(Q_POST_SETTLE,
-       "UPDATE post SET state = :state, failure = :failure, published_at = :published,"
-       " version = version + 1, updated_at = :now WHERE id = :id AND state = 'publishing'");
+       "UPDATE post SET"
+       " state = CASE WHEN EXISTS (SELECT 1 FROM variant WHERE post_id = :id"
+       "   AND state = 'failed') THEN 'failed' ELSE 'published' END,"
+       " failure = coalesce((SELECT group_concat(c.network || ' ' || c.handle || ': ' || v.error,"
+       "   '; ') FROM variant v JOIN channel c ON c.id = v.channel_id"
+       "   WHERE v.post_id = :id AND v.state = 'failed'), ''),"
+       " published_at = coalesce((SELECT max(published_at) FROM variant WHERE post_id = :id"
+       "   AND state = 'published'), 0),"
+       " version = version + 1, updated_at = :now"
+       " WHERE id = :id AND state = 'publishing' AND NOT EXISTS (SELECT 1 FROM variant"
+       "   WHERE post_id = :id AND state IN ('pending','publishing'))"
+       " RETURNING state = 'published'");
+/* After a lane's job ends: no other job of the lane runs (one at a time). */
+DB_SQL(Q_LANE_NEXT,
+       "UPDATE channel SET due_at = coalesce((SELECT min(run_at) FROM job"
+       " WHERE lane = :lane AND state = 'queued'), 0) WHERE id = :lane");
 DB_SQL(Q_PUB_SHIFT_JOBS,
        "UPDATE job SET run_at = run_at + :shift WHERE workspace_id = :ws AND kind = 'publish'"
        " AND state = 'queued' AND run_at < :before");
@@ -224,7 +234,7 @@ int store_publish_done(struct store *s, const struct claim *k, const char *exter
 	int rc = db_exec(st);
 	if (!rc)
 		rc = exec_id(c, &Q_JOB_DELETE, k->job, 0);
-	return rc ? rc : lane_sync(c, &Q_LANE_SYNC, ":lane", k->channel);
+	return rc ? rc : lane_sync(c, &Q_LANE_NEXT, ":lane", k->channel);
 }
 
 int store_publish_retry(struct store *s, const struct claim *k, int64_t run_at,
@@ -244,7 +254,7 @@ int store_publish_retry(struct store *s, const struct claim *k, int64_t run_at,
 	db_bind_text(sv, ":err", error);
 	db_bind_int(sv, ":id", k->variant);
 	rc = db_exec(sv);
-	return rc ? rc : lane_sync(c, &Q_LANE_SYNC, ":lane", k->channel);
+	return rc ? rc : lane_sync(c, &Q_LANE_NEXT, ":lane", k->channel);
 }
 
 int store_publish_failed(struct store *s, const struct claim *k, const char *error,
@@ -258,42 +268,21 @@ int store_publish_failed(struct store *s, const struct claim *k, const char *err
 	int rc = db_exec(st);
 	if (!rc)
 		rc = exec_id(c, &Q_JOB_DELETE, k->job, 0);
-	return rc ? rc : lane_sync(c, &Q_LANE_SYNC, ":lane", k->channel);
+	return rc ? rc : lane_sync(c, &Q_LANE_NEXT, ":lane", k->channel);
 }
 
 int store_post_settle(struct store *s, int64_t post, int64_t now, const char **state)
 {
 	DB_CONN(s, c);
-	*state = NULL;
-	int64_t open, failed, published;
-	char failure[512] = "";
-	{
-		DB_STMT(c, st, Q_POST_TALLY);
-		db_bind_int(st, ":post", post);
-		int rc = db_step(st);
-		if (rc != DB_ROW) {
-			db_reset(st);
-			return rc == DB_DONE ? ERR_NOTFOUND : rc;
-		}
-		open = db_col_int(st, 0);
-		failed = db_col_int(st, 1);
-		published = db_col_int(st, 2);
-		snprintf(failure, sizeof failure, "%s", db_col_str(st, 3));
-		db_reset(st);
-	}
-	if (open)
-		return ERR_OK;
-	const char *to = failed ? "failed" : "published";
 	DB_STMT(c, st, Q_POST_SETTLE);
-	db_bind_text(st, ":state", to);
-	db_bind_text(st, ":failure", failure);
-	db_bind_int(st, ":published", failed ? 0 : published);
-	db_bind_int(st, ":now", now);
 	db_bind_int(st, ":id", post);
-	int rc = db_exec(st);
-	if (!rc && db_changes(c))
-		*state = to;
-	return rc;
+	db_bind_int(st, ":now", now);
+	*state = NULL;
+	int rc = db_step(st);
+	if (rc == DB_ROW)
+		*state = db_col_int(st, 0) ? "published" : "failed";
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : rc;
 }
 
 int store_publish_shift(struct store *s, int64_t ws, int64_t before, int64_t shift)
