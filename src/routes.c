@@ -57,7 +57,7 @@ const struct route http_routes[] = {
 	{"PATCH", "/api/v1/workspaces/:ws/channels/:channel", channel_api_update,
 	 MIN_ADMIN | HTTP_JSON, "display name, charter override, queue slots"},
 	{"DELETE", "/api/v1/workspaces/:ws/channels/:channel", channel_api_delete, MIN_ADMIN,
-	 "disconnect (its unpublished variants go with it)"},
+	 "disconnect (its posts' variants on it go with it)"},
 	{"POST", "/api/v1/workspaces/:ws/channels/:channel/reconnect", channel_api_reconnect,
 	 MIN_ADMIN | HTTP_JSON, "log in again after needs_reconnect"},
 

@@ -142,7 +142,7 @@ void post_api_export(struct req *r)
 	struct csv_writer cw;
 	csv_w_init(&cw, &sb, ',');
 	static const char *const head[] = {"date", "time", "channel", "text", "link",
-					   "first_comment", "state", "url", "post_id"};
+					   "first_comment", "state", "published_url", "post_id"};
 	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
 		csv_w_field(&cw, head[i], strlen(head[i]));
 	csv_w_end(&cw);
@@ -210,6 +210,13 @@ static const struct channel *find_channel(const struct channel_list *cl, const c
 	return NULL;
 }
 
+/* Undoes the export's formula guard (csv.h): a leading ' before = + - @
+ * TAB or CR, so that an exported file imports as it was. */
+static const char *unguard(const char *s)
+{
+	return s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]) ? s + 1 : s;
+}
+
 static void problem(struct jw *w, size_t line, const char *column, const char *msg)
 {
 	jw_obj(w);
@@ -255,15 +262,23 @@ void post_api_import(struct req *r)
 	}
 	/* Checks beyond the file's format, one message per row at most. */
 	int64_t now = clock_now_ms();
+	int64_t *given = arena_alloc(r->a, (res.n_rows ? res.n_rows : 1) * sizeof *given);
+	size_t n_given = 0;
+	if (!given) {
+		http_error_rc(r, ERR_TOOBIG);
+		return;
+	}
 	size_t bad = res.n_problems;
 	for (size_t i = 0; i < res.n_rows; i++) {
 		const struct import_row *row = &res.rows[i];
 		extra[i] = NULL;
 		if (!row->ok)
 			continue;
-		const struct channel *ch = find_channel(&cl, row->channel);
+		const char *text = unguard(row->text);
+		const struct channel *ch = find_channel(&cl, unguard(row->channel));
 		const struct connector_ops *ops = ch ? connector_find(ch->network) : NULL;
-		struct connector_post cp = {.idem_key = "check", .text = row->text};
+		struct connector_post cp = {.idem_key = "check",
+					    .text = publish_text(r->a, text, row->link)};
 		struct connector_result cres;
 		if (!ops)
 			extra[i] = "no channel of this workspace has this name";
@@ -274,23 +289,42 @@ void post_api_import(struct req *r)
 		else if (!row->queue && row->at_ms < now)
 			extra[i] = "the date is in the past";
 		bad += extra[i] != NULL;
-		vars[i] = (struct variant){.channel_id = ch ? ch->id : 0, .text = row->text,
-					   .link = row->link, .first_comment = row->first_comment,
-					   .media = "[]", .state = "pending"};
+		vars[i] = (struct variant){.channel_id = ch ? ch->id : 0, .text = text,
+					   .link = row->link,
+					   .first_comment = unguard(row->first_comment),
+					   .media = "[]", .state = "pending",
+					   .network = ch ? ch->network : NULL};
 		posts[i] = (struct post){.workspace_id = r->ws, .author_id = r->account,
 					 .state = pub.approval_required ? "in_review" : "scheduled",
 					 .scheduled_at = row->at_ms, .tz = ws.tz, .campaign = "",
 					 .labels = "[]", .notes = "", .review_comment = "",
 					 .failure = "", .override_reason = "", .v = &vars[i], .nv = 1};
 		if (!extra[i] && row->queue) {
-			int64_t at;
-			int src = publish_next_slot(r->app, r->a, &ws, &posts[i], row->at_ms - 1, &at);
-			if (src) {
+			/* From that day, never before now, and not a slot an
+			 * earlier row of the file took. */
+			int64_t at, after = row->at_ms - 1 > now ? row->at_ms - 1 : now;
+			if (publish_next_slot(r->app, r->a, &ws, &posts[i], after, given, n_given,
+					      &at) != ERR_OK) {
 				extra[i] = "no time given and the channel has no free queue slot";
 				bad++;
 			} else {
 				posts[i].scheduled_at = at;
+				given[n_given++] = at;
 			}
+		}
+		if (!extra[i]) {
+			/* The charter's errors refuse a row as they refuse a post. */
+			struct charter_report rep;
+			if (publish_charter_check(r->app, r->a, &ws, &posts[i], NULL, &rep) != ERR_OK) {
+				extra[i] = "the charter could not be checked";
+			} else if (rep.errors) {
+				for (size_t j = 0; j < rep.v[0].n; j++)
+					if (rep.v[0].f[j].severity == CHARTER_ERROR) {
+						extra[i] = rep.v[0].f[j].message;
+						break;
+					}
+			}
+			bad += extra[i] != NULL;
 		}
 	}
 	if (bad || dry) {

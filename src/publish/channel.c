@@ -259,6 +259,11 @@ void channel_api_create(struct req *r)
 		http_error(r, 422, "invalid_value", "network must be bluesky or mastodon", "network");
 		return;
 	}
+	if (!service && strcmp(network, "mastodon") == 0) {
+		http_error(r, 400, "missing_field", "service (the instance's URL) is required",
+			   "service");
+		return;
+	}
 	if (!service_ok(service)) {
 		http_error(r, 422, "invalid_value", "service must be an http(s) URL", "service");
 		return;
@@ -413,6 +418,14 @@ void channel_api_delete(struct req *r)
 	struct store *s = r->app->store;
 	int rc = http_param_id(r, "channel", &id) ? store_channel_get(s, r->a, r->ws, id, &ch)
 						  : ERR_NOTFOUND;
+	int64_t busy = 0;
+	if (!rc)
+		rc = store_channel_busy(s, id, &busy);
+	if (!rc && busy) {
+		http_error(r, 409, "publishing",
+			   "a post is being published on this channel: pause, then try again", NULL);
+		return;
+	}
 	if (!rc)
 		rc = store_begin(s);
 	if (!rc) {

@@ -125,6 +125,17 @@ static void send_post(struct req *r, int status, int64_t id)
 	http_send(r, status);
 }
 
+const char *publish_text(struct arena *a, const char *text, const char *link)
+{
+	if (!link || !*link || strstr(text, link))
+		return text;
+	size_t n = strlen(text);
+	char *t = arena_alloc(a, n + strlen(link) + 2);
+	if (t)
+		snprintf(t, n + strlen(link) + 2, "%s%s%s", text, n ? "\n" : "", link);
+	return t;
+}
+
 /* --- reading a post from a request -------------------------------------- */
 
 static const struct json_field variant_fields[] = {
@@ -262,8 +273,17 @@ static bool read_variants(struct req *r, const json_t *arr, struct post *p)
 		v->network = ch.network;
 		v->handle = ch.handle;
 		const struct connector_ops *ops = connector_find(ch.network);
-		struct connector_post cp = {.idem_key = "check", .text = v->text};
+		struct connector_post cp = {.idem_key = "check",
+					    .text = publish_text(r->a, v->text, v->link)};
 		struct connector_result res;
+		if (ops && v->first_comment && *v->first_comment) {
+			struct connector_post cm = {.idem_key = "check", .text = v->first_comment};
+			if (connector_check_post(ops, &cm, &res) != ERR_OK) {
+				http_error(r, 422, "too_long", res.msg,
+					   fieldf(r, "variants[%zu].%s", i, "first_comment"));
+				return false;
+			}
+		}
 		rc = publish_media_load(r->app, r->a, r->ws, v->media, false,
 					(struct connector_media **)&cp.media, &cp.n_media);
 		if (rc) {
@@ -287,17 +307,16 @@ static bool read_labels(struct req *r, const json_t *arr, const char **out)
 {
 	if (!arr)
 		return true;
-	if (json_array_size(arr) > 20) {
-		http_error(r, 422, "invalid_value", "at most 20 labels", "labels");
-		return false;
-	}
 	size_t i;
 	const json_t *l;
 	json_array_foreach(arr, i, l) {
 		const char *s = json_string_value(l);
-		if (!s || !*s || strlen(s) > 64 || strpbrk(s, "\r\n\t")) {
+		bool dup = false;
+		for (size_t j = 0; s && j < i; j++)
+			dup |= json_equal(l, json_array_get(arr, j));
+		if (!s || !*s || strlen(s) > 64 || strpbrk(s, "\r\n\t") || dup) {
 			http_error(r, 422, "invalid_value",
-				   "labels are strings of 1 to 64 characters", "labels");
+				   "labels are distinct strings of 1 to 64 characters", "labels");
 			return false;
 		}
 	}
@@ -336,7 +355,7 @@ static bool read_when(struct req *r, const struct workspace *ws, const struct po
 		return true;
 	}
 	if (queue) {
-		int rc = publish_next_slot(r->app, r->a, ws, p, clock_now_ms(), at);
+		int rc = publish_next_slot(r->app, r->a, ws, p, clock_now_ms(), NULL, 0, at);
 		if (rc == ERR_NOTFOUND) {
 			http_error(r, 422, "no_free_slot",
 				   "the channel has no free queue slot: add slots to it", "queue");
@@ -419,10 +438,13 @@ static int save(struct req *r, struct post *p, bool insert, bool variants, const
 		rc = store_publish_unschedule(s, p->id);
 	if (!rc && variants && !insert)
 		rc = store_post_set_variants(s, p);
+	/* A variant already out (a post that failed on another channel) is
+	 * never sent again. */
 	if (!rc && strcmp(p->state, "scheduled") == 0)
 		for (size_t i = 0; !rc && i < p->nv; i++)
-			rc = store_publish_schedule(s, r->ws, p->v[i].id, p->v[i].channel_id,
-						    p->scheduled_at, now);
+			if (strcmp(p->v[i].state, "published") != 0)
+				rc = store_publish_schedule(s, r->ws, p->v[i].id, p->v[i].channel_id,
+							    p->scheduled_at, now);
 	char target[32];
 	snprintf(target, sizeof target, "post %lld", (long long)p->id);
 	if (!rc)
@@ -434,13 +456,6 @@ static int save(struct req *r, struct post *p, bool insert, bool variants, const
 	    p->scheduled_at <= now + 1000)
 		scheduler_wake(r->app->scheduler);
 	return rc;
-}
-
-/* The state a post with a date goes to when the author asks to schedule it. */
-static const char *when_scheduled(struct req *r, bool approval)
-{
-	(void)r;
-	return approval ? "in_review" : "scheduled";
 }
 
 /* Charter gate for scheduling: charter errors refuse it, unless an owner or
@@ -506,7 +521,7 @@ void post_api_create(struct req *r)
 	if (!read_when(r, &ws, &p, &p.scheduled_at))
 		return;
 	if (p.scheduled_at) {
-		p.state = when_scheduled(r, pub.approval_required);
+		p.state = pub.approval_required ? "in_review" : "scheduled";
 		if (strcmp(p.state, "scheduled") == 0 && !charter_gate(r, &ws, &p))
 			return;
 	}
@@ -538,6 +553,14 @@ static bool load(struct req *r, struct post *p, struct workspace *ws, struct ws_
 		http_error_rc(r, rc);
 		return false;
 	}
+	return true;
+}
+
+static bool vs_pending(const struct post *p)
+{
+	for (size_t i = 0; i < p->nv; i++)
+		if (strcmp(p->v[i].state, "pending") != 0)
+			return false;
 	return true;
 }
 
@@ -580,6 +603,13 @@ void post_api_update(struct req *r)
 		return;
 	}
 	const json_t *vs = json_object_get(r->body, "variants");
+	for (size_t i = 0; vs && i < p.nv; i++)
+		if (strcmp(p.v[i].state, "pending") != 0) {
+			http_error(r, 409, "partly_published",
+				   "a variant of this post was published already: its variants cannot "
+				   "be replaced (write a new post)", "variants");
+			return;
+		}
 	if (vs && !read_variants(r, vs, &p))
 		return;
 	const char *c = json_str(r->body, "campaign"), *n = json_str(r->body, "notes");
@@ -587,6 +617,12 @@ void post_api_update(struct req *r)
 		p.campaign = c;
 	if (n)
 		p.notes = n;
+	if (c && !vs && !vs_pending(&p)) {
+		http_error(r, 409, "partly_published",
+			   "a variant of this post was published already: its campaign cannot change",
+			   "campaign");
+		return;
+	}
 	if ((vs || c) && !add_utm(r, &pub, &p))
 		return;
 	if (!read_labels(r, json_object_get(r->body, "labels"), &p.labels))
@@ -630,7 +666,7 @@ void post_api_delete(struct req *r)
 	if (!rc) {
 		rc = store_publish_unschedule(s, p.id);
 		if (!rc)
-			rc = store_post_delete(s, r->ws, p.id);
+			rc = store_post_delete(s, r->ws, p.id, p.version);
 		if (!rc)
 			rc = workspace_audit(r, 0, "post.delete", target,
 					     json_pack("{s:s}", "state", p.state));
@@ -717,9 +753,15 @@ void post_api_reject(struct req *r)
 	review(r, false);
 }
 
+static const struct json_field schedule_fields[] = {
+	{"scheduled_at", JSON_K_STR, false, 40, false},
+	{"queue", JSON_K_BOOL, false, 0, false},
+	{"override_reason", JSON_K_STR, false, 500, true},
+};
+
 void post_api_schedule(struct req *r)
 {
-	if (!http_body_check(r, post_fields, N_POST_FIELDS))
+	if (!http_body_check(r, schedule_fields, 3))
 		return;
 	struct post p;
 	struct workspace ws;

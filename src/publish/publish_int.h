@@ -22,6 +22,10 @@ void post_json(struct jw *w, const struct post *p, const char *ws_tz);
 int publish_media_load(const struct app *app, struct arena *a, int64_t ws, const char *json,
 		       bool data, struct connector_media **out, int *n);
 
+/* What goes out: the text, with the variant's link on a line of its own
+ * unless the text has it already (in `a`). */
+const char *publish_text(struct arena *a, const char *text, const char *link);
+
 /* A new idempotency key "tribu-<32 hex>", in `a`. */
 const char *publish_new_key(struct arena *a);
 
@@ -45,8 +49,10 @@ void publish_findings_json(struct jw *w, const struct charter_report *rep);
 
 /* The next free queue slot after `after` for the post's first channel:
  * free means no other scheduled post of any of the post's channels at that
- * instant. ERR_NOTFOUND when the channel has no slot free within a year. */
+ * instant, nor one of the `n_extra` instants (slots given to earlier rows
+ * of an import). ERR_NOTFOUND when no slot is free within a year. */
 int publish_next_slot(const struct app *app, struct arena *a, const struct workspace *ws,
-		      const struct post *p, int64_t after, int64_t *at);
+		      const struct post *p, int64_t after, const int64_t *extra, size_t n_extra,
+		      int64_t *at);
 
 #endif

@@ -174,7 +174,8 @@ static bool slot_taken(void *ctx, int64_t at)
 }
 
 int publish_next_slot(const struct app *app, struct arena *a, const struct workspace *ws,
-		      const struct post *p, int64_t after, int64_t *at)
+		      const struct post *p, int64_t after, const int64_t *extra, size_t n_extra,
+		      int64_t *at)
 {
 	if (p->nv == 0)
 		return ERR_NOTFOUND;
@@ -204,6 +205,12 @@ int publish_next_slot(const struct app *app, struct arena *a, const struct works
 				return ERR_TOOBIG;
 			all[tc.n++] = t[j];
 		}
+	}
+	for (size_t j = 0; j < n_extra; j++) {
+		all = arena_grow(a, all, tc.n, &cap, sizeof *all);
+		if (!all)
+			return ERR_TOOBIG;
+		all[tc.n++] = extra[j];
 	}
 	tc.t = all;
 	return slots_next(v, n, ws->tz, after, slot_taken, &tc, at);

@@ -52,6 +52,7 @@ struct outcome {
 	int64_t author;
 	char external_id[512], url[512];
 	char msg[320];
+	char note[400];                  /* DONE, but something to tell the author */
 };
 
 struct scheduler {
@@ -194,8 +195,12 @@ static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k
 		return;
 	}
 	o->author = p.author_id;
-	struct connector_post cp = {.idem_key = v->idem_key, .text = v->text,
-				    .created_at_ms = clock_now_ms()};
+	/* The first attempt's time, the same on every attempt: Mastodon's
+	 * connector looks for an earlier copy once its key has expired. */
+	struct connector_post cp = {.idem_key = v->idem_key,
+				    .text = publish_text(a, v->text, v->link),
+				    .created_at_ms = v->first_attempt_at ? v->first_attempt_at
+									 : clock_now_ms()};
 	rc = publish_media_load(sc->app, a, k->workspace, v->media, true,
 				(struct connector_media **)&cp.media, &cp.n_media);
 	if (rc) {
@@ -216,12 +221,17 @@ static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k
 					    .reply_root = &ref, .reply_parent = &ref};
 		struct connector_ref cref;
 		struct outcome co = *o;
-		if (!publish_once(sc, &cc, &co, &cm, true, &cref) && co.kind == OUT_RETRY &&
-		    k->attempts < sc->app->cfg->publish_attempts) {
-			/* The post is out: retrying the job looks it up and
-			 * tries the comment again. */
-			*o = co;
-			o->variant_pending = false;
+		if (!publish_once(sc, &cc, &co, &cm, true, &cref)) {
+			if (co.kind == OUT_RETRY) {
+				/* The post is out: retrying the job looks it up
+				 * and tries the comment again. */
+				*o = co;
+				o->variant_pending = false;
+			} else {
+				/* Published, but without its comment: say so. */
+				snprintf(o->note, sizeof o->note, "the first comment was not published: %s",
+					 co.msg);
+			}
 		}
 	}
 }
@@ -263,7 +273,14 @@ static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
 	int rc;
 	switch (o->kind) {
 	case OUT_DONE:
-		rc = store_publish_done(s, &o->k, o->external_id, o->url, now);
+		rc = store_publish_done(s, &o->k, o->external_id, o->url, o->note, now);
+		if (!rc && o->note[0]) {
+			struct notification n = {.workspace_id = o->k.workspace,
+						 .account_id = o->author, .kind = "post.partial",
+						 .message = o->note, .post_id = o->k.post,
+						 .channel_id = o->k.channel, .created_at = now};
+			rc = store_notify(s, &n);
+		}
 		break;
 	case OUT_RETRY:
 		rc = store_publish_retry(s, &o->k, o->run_at, o->msg, o->variant_pending, o->refund);

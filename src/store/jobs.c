@@ -52,7 +52,10 @@ DB_SQL(Q_PUB_HEAD,
 DB_SQL(Q_JOB_TAKE,
        "UPDATE job SET state = 'running', lease_until = :lease, attempts = attempts + 1"
        " WHERE id = :id AND state = 'queued'");
-DB_SQL(Q_VAR_PUBLISHING, "UPDATE variant SET state = 'publishing' WHERE id = :id");
+DB_SQL(Q_VAR_PUBLISHING,
+       "UPDATE variant SET state = 'publishing', first_attempt_at = CASE WHEN"
+       " first_attempt_at = 0 THEN :now ELSE first_attempt_at END WHERE id = :id");
+DB_SQL(Q_CH_BUSY, "SELECT count(*) FROM variant WHERE channel_id = :id AND state = 'publishing'");
 DB_SQL(Q_POST_PUBLISHING,
        "UPDATE post SET state = 'publishing', version = version + 1, updated_at = :now"
        " WHERE id = :id AND state = 'scheduled'");
@@ -63,7 +66,7 @@ DB_SQL(Q_JOB_REQUEUE,
        "UPDATE job SET state = 'queued', run_at = :at, lease_until = 0, last_error = :err,"
        " attempts = attempts - :refund WHERE id = :id");
 DB_SQL(Q_VAR_DONE,
-       "UPDATE variant SET state = 'published', external_id = :ext, url = :url, error = '',"
+       "UPDATE variant SET state = 'published', external_id = :ext, url = :url, error = :note,"
        " published_at = :now WHERE id = :id");
 DB_SQL(Q_VAR_RETRY,
        "UPDATE variant SET state = CASE WHEN :pending THEN 'pending' ELSE state END,"
@@ -194,7 +197,7 @@ int store_publish_claim(struct store *s, int64_t now, int64_t lease_until, size_
 		db_bind_int(su, ":lease", lease_until);
 		rc = db_exec(su);
 		if (!rc)
-			rc = exec_id(c, &Q_VAR_PUBLISHING, k.variant, 0);
+			rc = exec_id(c, &Q_VAR_PUBLISHING, k.variant, now);
 		if (!rc)
 			rc = exec_id(c, &Q_POST_PUBLISHING, k.post, now);
 		if (!rc)
@@ -204,6 +207,14 @@ int store_publish_claim(struct store *s, int64_t now, int64_t lease_until, size_
 		out[(*n)++] = k;
 	}
 	return ERR_OK;
+}
+
+int store_channel_busy(struct store *s, int64_t id, int64_t *n)
+{
+	DB_CONN(s, c);
+	DB_STMT(c, st, Q_CH_BUSY);
+	db_bind_int(st, ":id", id);
+	return db_one_int(st, n);
 }
 
 int store_publish_sync(struct store *s, int64_t ws)
@@ -223,12 +234,13 @@ int store_jobs_recover(struct store *s, int64_t *n)
 }
 
 int store_publish_done(struct store *s, const struct claim *k, const char *external_id,
-		       const char *url, int64_t now)
+		       const char *url, const char *note, int64_t now)
 {
 	DB_CONN(s, c);
 	DB_STMT(c, st, Q_VAR_DONE);
 	db_bind_text(st, ":ext", external_id ? external_id : "");
 	db_bind_text(st, ":url", url ? url : "");
+	db_bind_text(st, ":note", note ? note : "");
 	db_bind_int(st, ":now", now);
 	db_bind_int(st, ":id", k->variant);
 	int rc = db_exec(st);

@@ -22,8 +22,9 @@ DB_SQL(Q_POST_UPDATE,
        "UPDATE post SET state = :state, scheduled_at = :at, tz = :tz, campaign = :campaign,"
        " labels = :labels, notes = :notes, review_comment = :review, failure = :failure,"
        " override_reason = :override, published_at = :published, version = version + 1,"
-       " updated_at = :now WHERE id = :id");
-DB_SQL(Q_POST_DELETE, "DELETE FROM post WHERE id = :id AND workspace_id = :ws");
+       " updated_at = :now WHERE id = :id AND version = :version");
+DB_SQL(Q_POST_DELETE, "DELETE FROM post WHERE id = :id AND workspace_id = :ws"
+		      " AND version = :version");
 /* Unscheduled posts (scheduled_at 0) sort last: they have no date. */
 DB_SQL(Q_POST_LIST,
        "SELECT " POST_COLS " FROM post p WHERE workspace_id = :ws"
@@ -37,7 +38,8 @@ DB_SQL(Q_POST_LIST,
 
 #define VARIANT_COLS                                                                      \
 	"v.id, v.post_id, v.channel_id, v.text, v.link, v.first_comment, v.media, v.state," \
-	" v.idem_key, v.external_id, v.url, v.error, v.published_at, c.network, c.handle"
+	" v.idem_key, v.external_id, v.url, v.error, v.published_at, c.network, c.handle,"  \
+	" v.first_attempt_at"
 DB_SQL(Q_VAR_INSERT,
        "INSERT INTO variant (post_id, channel_id, text, link, first_comment, media, idem_key)"
        " VALUES (:post, :channel, :text, :link, :comment, :media, :key) RETURNING id");
@@ -100,6 +102,7 @@ static int read_variants(struct db *c, struct arena *a, struct post *p)
 		v->published_at = db_col_int(st, 12);
 		v->network = db_col_text(st, a, 13);
 		v->handle = db_col_text(st, a, 14);
+		v->first_attempt_at = db_col_int(st, 15);
 	}
 	return db_rows_end(st, a, rc);
 }
@@ -175,8 +178,9 @@ int store_post_update(struct store *s, const struct post *p, int64_t now)
 	db_bind_int(st, ":published", p->published_at);
 	db_bind_int(st, ":now", now);
 	db_bind_int(st, ":id", p->id);
+	db_bind_int(st, ":version", p->version);
 	int rc = db_exec(st);
-	return rc ? rc : db_changes(c) ? ERR_OK : ERR_NOTFOUND;
+	return rc ? rc : db_changes(c) ? ERR_OK : ERR_CONFLICT;
 }
 
 int store_post_set_variants(struct store *s, struct post *p)
@@ -188,14 +192,15 @@ int store_post_set_variants(struct store *s, struct post *p)
 	return rc ? rc : insert_variants(c, p);
 }
 
-int store_post_delete(struct store *s, int64_t ws, int64_t id)
+int store_post_delete(struct store *s, int64_t ws, int64_t id, int64_t version)
 {
 	DB_CONN(s, c);
 	DB_STMT(c, st, Q_POST_DELETE);
 	db_bind_int(st, ":id", id);
 	db_bind_int(st, ":ws", ws);
+	db_bind_int(st, ":version", version);
 	int rc = db_exec(st);
-	return rc ? rc : db_changes(c) ? ERR_OK : ERR_NOTFOUND;
+	return rc ? rc : db_changes(c) ? ERR_OK : ERR_CONFLICT;
 }
 
 int store_post_list(struct store *s, struct arena *a, int64_t ws, const struct post_filter *f,

@@ -136,6 +136,7 @@ const char *const store_migrations[] = {
 	"  url TEXT NOT NULL DEFAULT '',"
 	"  error TEXT NOT NULL DEFAULT '',"
 	"  published_at INTEGER NOT NULL DEFAULT 0,"
+	"  first_attempt_at INTEGER NOT NULL DEFAULT 0,"
 	"  UNIQUE (post_id, channel_id));"
 	"CREATE INDEX variant_channel ON variant(channel_id);"
 	"ALTER TABLE job ADD COLUMN lane INTEGER NOT NULL DEFAULT 0;"

@@ -191,6 +191,7 @@ struct variant {
 	const char *state;    /* pending | publishing | published | failed | canceled */
 	const char *idem_key, *external_id, *url, *error;
 	int64_t published_at;
+	int64_t first_attempt_at;        /* first claim (ms), 0 = never tried */
 	const char *network, *handle;    /* of its channel, when read */
 };
 struct post {
@@ -213,11 +214,14 @@ struct post_list {
 int store_post_insert(struct store *s, struct post *p, int64_t now);
 /* With its variants; ERR_NOTFOUND outside `ws` (ws 0: any). */
 int store_post_get(struct store *s, struct arena *a, int64_t ws, int64_t id, struct post *out);
-/* Everything but the variants; bumps version. */
+/* Everything but the variants; bumps version. ERR_CONFLICT when the post
+ * changed since `p` was read (p->version): the scheduler may have claimed
+ * it meanwhile. */
 int store_post_update(struct store *s, const struct post *p, int64_t now);
 /* Replaces the variants (a post not yet publishing). In a transaction. */
 int store_post_set_variants(struct store *s, struct post *p);
-int store_post_delete(struct store *s, int64_t ws, int64_t id);
+/* ERR_CONFLICT when the post changed since its `version` was read. */
+int store_post_delete(struct store *s, int64_t ws, int64_t id, int64_t version);
 
 struct post_filter {
 	int64_t from, to;                /* scheduled_at in [from, to); 0/0: all */
@@ -264,6 +268,8 @@ int store_notification_list(struct store *s, struct arena *a, int64_t ws, int64_
 /* Jobs waiting to run (state queued), for /metrics. */
 int store_jobs_queued(struct store *s, int64_t *n);
 
+/* Variants of channel `id` being published now (their outcome unknown). */
+int store_channel_busy(struct store *s, int64_t id, int64_t *n);
 /* Publish jobs: one per variant, its lane the variant's channel. */
 int store_publish_schedule(struct store *s, int64_t ws, int64_t variant, int64_t channel,
 			   int64_t run_at, int64_t now);
@@ -289,8 +295,9 @@ int store_publish_sync(struct store *s, int64_t ws);
 /* Running jobs back to queued (at start-up: whoever ran them is gone). */
 int store_jobs_recover(struct store *s, int64_t *n);
 /* Outcomes; each in the caller's transaction. */
+/* `note`: kept as the variant's error although it is out ("" = none). */
 int store_publish_done(struct store *s, const struct claim *c, const char *external_id,
-		       const char *url, int64_t now);
+		       const char *url, const char *note, int64_t now);
 /* `refund`: the attempt the claim counted does not count (the channel's
  * login, not the post, was refused). */
 int store_publish_retry(struct store *s, const struct claim *c, int64_t run_at,

@@ -212,6 +212,7 @@ class Posts(PublishTest):
                          422, "invalid_media", "variants[0].media")
         text = "Notre nouvelle affiche"
         r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": text,
+                                                         "link": "https://tribu.fr/agenda",
                                                          "media": [{"media_id": r.json["id"],
                                                                     "alt": "Affiche : un soleil orange"}]}],
                                            "scheduled_at": rfc3339(1)})
@@ -222,6 +223,7 @@ class Posts(PublishTest):
         st, rec = xrpc("com.atproto.repo.getRecord",
                        query="repo=%s&collection=app.bsky.feed.post&rkey=%s" % (acct["did"], uri.rsplit("/", 1)[1]))
         self.assertEqual(st, 200, rec)
+        self.assertEqual(rec["value"]["text"], text + "\nhttps://tribu.fr/agenda")
         imgs = rec["value"]["embed"]["images"]
         self.assertEqual([i["alt"] for i in imgs], ["Affiche : un soleil orange"])
         self.assertEqual(imgs[0]["image"]["mimeType"], "image/png")
@@ -398,6 +400,25 @@ class Posts(PublishTest):
         posts = self.ed.get(base + "/posts").json["posts"]
         self.assertEqual([(p["state"], p["variants"][0]["text"]) for p in posts], [("scheduled", "Un, deux")])
         self.assertTrue(posts[0]["scheduled_at"].startswith("%d-06-01T10:00:00+02:00" % y))
+        # Rows without a time take queue slots, each its own.
+        self.owner.patch(base + "/channels/%d" % ch["id"], {"slots": [{"day": "tue", "time": "08:00"}]})
+        queued = "date,channel,text\n%d-06-01,%s,q1\n%d-06-01,%s,q2\n" % (y, acct["handle"], y, acct["handle"])
+        r = self.ed.post(base + "/posts/import", {"csv": queued})
+        self.assertEqual((r.status, r.json["imported"]), (201, 2), r)
+        at = [self.ed.get(base + "/posts/%d" % i).json["scheduled_at"] for i in r.json["post_ids"]]
+        self.assertEqual(len(set(at)), 2, at)
+        self.assertTrue(all("T08:00:00+02:00" in a for a in at), at)
+        # What the export wrote imports again (its formula guard undone).
+        self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "=SOMME(A1)"}],
+                                       "scheduled_at": "%d-07-01T10:00:00+02:00" % y})
+        exported = self.ed.get(base + "/posts/export?format=csv&from=%d-07-01" % y).body.decode()
+        self.assertIn("'=SOMME(A1)", exported)
+        lines = exported.split("\r\n")
+        again = "\r\n".join([lines[0]] + [l.replace("%d-07-01" % y, "%d-07-02" % y) for l in lines[1:]])
+        r = self.ed.post(base + "/posts/import", {"csv": again})
+        self.assertEqual(r.status, 201, r)
+        texts = [self.ed.get(base + "/posts/%d" % i).json["variants"][0]["text"] for i in r.json["post_ids"]]
+        self.assertEqual(texts, ["=SOMME(A1)"])
 
     def test_nothing_goes_out_while_paused_and_resume_publishes_the_missed_post(self):
         ws = self.new_ws()

@@ -626,3 +626,101 @@ TEST(scheduler_publishes_on_different_channels_at_the_same_time)
 	CHECK_EQ_INT(fake_published("right-0"), 1);
 	fix_close(&f);
 }
+
+TEST(store_refuses_an_edit_of_a_post_the_scheduler_claimed_after_it_was_read)
+{
+	struct fix f;
+	REQUIRE(fix_open(&f, 1));
+	int64_t ch = add_channel(&f, "race");
+	REQUIRE(ch > 0);
+	int64_t id = add_post(&f, &ch, 1, "race", clock_now_ms());
+	REQUIRE(id > 0);
+	struct arena a;
+	arena_init(&a, NULL, 0, 1 << 20);
+	struct post p;
+	REQUIRE(get_post(&f, &a, id, &p));       /* an editor reads it... */
+	struct claim k[4];
+	size_t n = 0;
+	REQUIRE(store_begin(f.s) == ERR_OK);     /* ...the scheduler claims it... */
+	int rc = store_publish_claim(f.s, clock_now_ms(), clock_now_ms() + 60000, 4, k, &n);
+	REQUIRE(store_end(f.s, rc) == ERR_OK);
+	CHECK_EQ_INT((int)n, 1);
+	p.state = "canceled";                    /* ...and the edit must not land */
+	REQUIRE(store_begin(f.s) == ERR_OK);
+	rc = store_post_update(f.s, &p, clock_now_ms());
+	store_end(f.s, rc);
+	CHECK_EQ_INT(rc, ERR_CONFLICT);
+	REQUIRE(store_begin(f.s) == ERR_OK);
+	rc = store_post_delete(f.s, f.ws, id, p.version);
+	store_end(f.s, rc);
+	CHECK_EQ_INT(rc, ERR_CONFLICT);
+	struct post now;
+	REQUIRE(get_post(&f, &a, id, &now));
+	CHECK_EQ_STR(now.state, "publishing");
+	CHECK_EQ_STR(now.v[0].state, "publishing");
+	CHECK(now.v[0].first_attempt_at > 0);
+	arena_free(&a);
+	fix_close(&f);
+}
+
+TEST(scheduler_publishes_the_first_comment_and_reports_one_the_network_refused)
+{
+	struct fix f;
+	REQUIRE(fix_open(&f, 2));
+	int64_t ch = add_channel(&f, "comments");
+	REQUIRE(ch > 0);
+	struct variant v[1] = {
+		{.channel_id = ch, .text = "post one", .first_comment = "more in the comments",
+		 .idem_key = "fc-ok"},
+	};
+	struct variant w[1] = {
+		{.channel_id = ch, .text = "post two", .first_comment = "refused comment",
+		 .idem_key = "fc-bad"},
+	};
+	struct post p1 = {.workspace_id = f.ws, .author_id = f.acc, .state = "scheduled",
+			  .scheduled_at = clock_now_ms(), .v = v, .nv = 1};
+	struct post p2 = p1;
+	p2.v = w;
+	p2.scheduled_at += 1;                    /* after p1 on the lane */
+	int64_t now = clock_now_ms();
+	int rc = store_begin(f.s);
+	if (!rc)
+		rc = store_post_insert(f.s, &p1, now);
+	if (!rc)
+		rc = store_post_insert(f.s, &p2, now);
+	if (!rc)
+		rc = store_publish_schedule(f.s, f.ws, v[0].id, ch, p1.scheduled_at, now);
+	if (!rc)
+		rc = store_publish_schedule(f.s, f.ws, w[0].id, ch, p2.scheduled_at, now);
+	REQUIRE(store_end(f.s, rc) == ERR_OK);
+	/* Publishes, in order: post one, its comment, post two, its comment. */
+	for (int i = 0; i < 3; i++)
+		REQUIRE(fake_script(FAKE_PUBLISH, FAKE_OK, 0) == ERR_OK);
+	REQUIRE(fake_script(FAKE_PUBLISH, FAKE_PERMANENT, 0) == ERR_OK);
+	REQUIRE(start(&f));
+	int64_t ids[2] = {p1.id, p2.id};
+	CHECK(wait_settled(&f, ids, 2));
+	scheduler_stop(f.sc);
+	f.sc = NULL;
+
+	CHECK_EQ_INT(fake_published("fc-ok"), 1);
+	CHECK_EQ_INT(fake_published("fc-ok-c"), 1);
+	CHECK_EQ_INT(fake_published("fc-bad"), 1);
+	CHECK_EQ_INT(fake_published("fc-bad-c"), 0);
+	struct arena a;
+	arena_init(&a, NULL, 0, 1 << 20);
+	struct post got;
+	REQUIRE(get_post(&f, &a, p2.id, &got));
+	CHECK_EQ_STR(got.state, "published");    /* the post is out... */
+	CHECK(strstr(got.v[0].error, "first comment") != NULL);   /* ...and it says what is not */
+	struct notification_list nl;
+	REQUIRE(store_notification_list(f.s, &a, f.ws, f.acc, 10, &nl) == ERR_OK);
+	bool told = false;
+	for (size_t i = 0; i < nl.n; i++)
+		told |= strcmp(nl.v[i].kind, "post.partial") == 0 && nl.v[i].post_id == p2.id;
+	CHECK(told);
+	REQUIRE(get_post(&f, &a, p1.id, &got));
+	CHECK_EQ_STR(got.v[0].error, "");
+	arena_free(&a);
+	fix_close(&f);
+}
