@@ -9,6 +9,7 @@
  * is dropped. */
 #define LOG_MODULE "channel"
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/str.h"
 #include "http/http.h"
 #include "publish/publish.h"
@@ -90,6 +92,128 @@ int channel_open(const struct app *app, struct arena *a, int64_t ws, int64_t id,
 	json_decref(o);
 	ctx_init(app, a, &out->ctx, out->ch.service, *session ? session : NULL);
 	return arena_failed(a) ? ERR_TOOBIG : ERR_OK;
+}
+
+/* --- the scheduler's cache ---------------------------------------------- */
+
+#define CACHE_BUCKETS 1024
+
+struct cache_entry {
+	struct cache_entry *next;
+	int64_t id, workspace_id, updated_at;
+	char *network, *service, *handle, *identifier, *password, *session;
+};
+
+struct channel_cache {
+	pthread_mutex_t mu;
+	struct cache_entry *bucket[CACHE_BUCKETS];
+};
+
+struct channel_cache *channel_cache_new(void)
+{
+	struct channel_cache *c = xcalloc(1, sizeof *c);
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
+static void entry_free(struct cache_entry *e)
+{
+	if (e->password)
+		sodium_memzero(e->password, strlen(e->password));
+	if (e->session)
+		sodium_memzero(e->session, strlen(e->session));
+	free(e->network);
+	free(e->service);
+	free(e->handle);
+	free(e->identifier);
+	free(e->password);
+	free(e->session);
+	free(e);
+}
+
+void channel_cache_free(struct channel_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < CACHE_BUCKETS; i++)
+		while (c->bucket[i]) {
+			struct cache_entry *e = c->bucket[i];
+			c->bucket[i] = e->next;
+			entry_free(e);
+		}
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+/* Removes entry `id` from its bucket; the caller holds the lock. */
+static struct cache_entry *unlink_entry(struct channel_cache *c, int64_t id)
+{
+	struct cache_entry **pp = &c->bucket[(uint64_t)id % CACHE_BUCKETS];
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id) {
+			struct cache_entry *e = *pp;
+			*pp = e->next;
+			return e;
+		}
+	return NULL;
+}
+
+void channel_cache_forget(struct channel_cache *c, int64_t id)
+{
+	pthread_mutex_lock(&c->mu);
+	struct cache_entry *e = unlink_entry(c, id);
+	pthread_mutex_unlock(&c->mu);
+	if (e)
+		entry_free(e);
+}
+
+int channel_open_cached(const struct app *app, struct channel_cache *cache, struct arena *a,
+			int64_t id, int64_t updated_at, struct channel_conn *out)
+{
+	pthread_mutex_lock(&cache->mu);
+	struct cache_entry *e = cache->bucket[(uint64_t)id % CACHE_BUCKETS];
+	while (e && e->id != id)
+		e = e->next;
+	if (e && e->updated_at == updated_at) {
+		memset(out, 0, sizeof *out);
+		out->ch.id = id;
+		out->ch.workspace_id = e->workspace_id;
+		out->ch.updated_at = e->updated_at;
+		out->ch.network = arena_strdup(a, e->network);
+		out->ch.service = arena_strdup(a, e->service);
+		out->ch.handle = arena_strdup(a, e->handle);
+		out->identifier = arena_strdup(a, e->identifier);
+		out->password = arena_strdup(a, e->password);
+		const char *session = arena_strdup(a, e->session);
+		pthread_mutex_unlock(&cache->mu);
+		out->ops = connector_find(out->ch.network);
+		if (!out->ops || arena_failed(a))
+			return out->ops ? ERR_TOOBIG : ERR_NOTFOUND;
+		ctx_init(app, a, &out->ctx, out->ch.service, *session ? session : NULL);
+		return ERR_OK;
+	}
+	pthread_mutex_unlock(&cache->mu);
+	int rc = channel_open(app, a, 0, id, out);
+	if (rc)
+		return rc;
+	e = xcalloc(1, sizeof *e);
+	e->id = id;
+	e->workspace_id = out->ch.workspace_id;
+	e->updated_at = out->ch.updated_at;
+	e->network = xstrdup(out->ch.network);
+	e->service = xstrdup(out->ch.service);
+	e->handle = xstrdup(out->ch.handle);
+	e->identifier = xstrdup(out->identifier);
+	e->password = xstrdup(out->password);
+	e->session = xstrdup(out->ctx.session ? out->ctx.session : "");
+	pthread_mutex_lock(&cache->mu);
+	struct cache_entry *old = unlink_entry(cache, id);
+	e->next = cache->bucket[(uint64_t)id % CACHE_BUCKETS];
+	cache->bucket[(uint64_t)id % CACHE_BUCKETS] = e;
+	pthread_mutex_unlock(&cache->mu);
+	if (old)
+		entry_free(old);
+	return ERR_OK;
 }
 
 int channel_keep_session(const struct app *app, struct channel_conn *cc)

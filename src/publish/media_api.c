@@ -97,6 +97,8 @@ int publish_media_load(const struct app *app, struct arena *a, int64_t ws, const
 {
 	*out = NULL;
 	*n = 0;
+	if (!json || !*json || strcmp(json, "[]") == 0)
+		return ERR_OK;                   /* most posts: no parsing */
 	json_error_t je;
 	json_t *arr = json_loads(json && *json ? json : "[]", 0, &je);
 	if (!json_is_array(arr)) {

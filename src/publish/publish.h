@@ -23,7 +23,8 @@ struct req;
 /* A channel ready for a connector call: its row, its network and a context
  * holding its session, decrypted. */
 struct channel_conn {
-	struct channel ch;
+	struct channel ch;               /* from the cache: id, workspace_id, network,
+	                                    service, handle, updated_at only */
 	const struct connector_ops *ops;
 	struct connector_ctx ctx;
 	const char *identifier, *password;  /* kept to log in again by itself */
@@ -32,6 +33,20 @@ struct channel_conn {
  * credentials into `out` (all in `a`). ERR_NOTFOUND, ERR_CRYPTO. */
 int channel_open(const struct app *app, struct arena *a, int64_t ws, int64_t id,
 		 struct channel_conn *out);
+/* Unsealed credentials of the channels the scheduler uses, kept between
+ * jobs: a flood of posts on one channel unseals once, not once a post. An
+ * entry is valid for the channel's updated_at, which every change of its
+ * credentials or status moves. Thread-safe; memory grows with the number of
+ * channels, never with the number of posts. */
+struct channel_cache;
+struct channel_cache *channel_cache_new(void);
+void channel_cache_free(struct channel_cache *c);
+/* channel_open through the cache: `updated_at` is the channel's as the
+ * caller read it (a claim); a different one reloads from the store. */
+int channel_open_cached(const struct app *app, struct channel_cache *cache, struct arena *a,
+			int64_t id, int64_t updated_at, struct channel_conn *out);
+void channel_cache_forget(struct channel_cache *c, int64_t id);
+
 /* After a connector call: when the session changed, seals and stores it at
  * once (the old one may be dead already). In a transaction of its own. */
 int channel_keep_session(const struct app *app, struct channel_conn *cc);

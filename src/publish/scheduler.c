@@ -38,7 +38,7 @@
 #define LEASE_MS (15 * 60 * 1000)
 #define REPAIR_MS 60000              /* how often channel due times are recomputed */
 #define RETRY_CAP_MS (60 * 60 * 1000)
-#define BATCH_MS 5                   /* how long an outcome may wait for others */
+#define BATCH_MS 5                  /* how long an outcome may wait for others */
 #define JOB_ARENA_CAP (64u << 20)
 
 enum outcome_kind { OUT_DONE, OUT_RETRY, OUT_FAIL };
@@ -55,6 +55,32 @@ struct outcome {
 	char note[400];                  /* DONE, but something to tell the author */
 };
 
+/* A claimed job for a worker, its strings in one block of its own (the
+ * claim's arena lives for one turn only). */
+struct task {
+	struct claim k;
+	char *mem;
+};
+
+static struct task own(const struct claim *k)
+{
+	const char *const *src[] = {&k->text, &k->link, &k->first_comment, &k->media,
+				    &k->idem_key};
+	size_t len[5], total = 0;
+	for (size_t i = 0; i < 5; i++)
+		total += (len[i] = strlen(*src[i])) + 1;
+	struct task t = {.k = *k, .mem = xmalloc(total)};
+	const char **dst[] = {&t.k.text, &t.k.link, &t.k.first_comment, &t.k.media,
+			      &t.k.idem_key};
+	char *p = t.mem;
+	for (size_t i = 0; i < 5; i++) {
+		memcpy(p, *src[i], len[i] + 1);
+		*dst[i] = p;
+		p += len[i] + 1;
+	}
+	return t;
+}
+
 struct scheduler {
 	const struct app *app;
 	pthread_t dispatcher;
@@ -64,12 +90,13 @@ struct scheduler {
 
 	pthread_mutex_t mu;
 	pthread_cond_t work_cv, disp_cv;
-	struct claim *tasks;             /* ring of claimed jobs for the workers */
+	struct task *tasks;              /* ring of claimed jobs for the workers */
 	size_t task_head, ntasks;
 	struct outcome *outs;            /* outcomes for the dispatcher */
 	size_t nouts;
 	size_t inflight;                 /* claimed, outcome not yet committed */
 	bool stopping, woken;
+	struct channel_cache *cache;
 
 	atomic_llong claimed, published, retried, failed, rechecked, found, db_ns;
 };
@@ -169,21 +196,39 @@ static bool publish_once(struct scheduler *sc, struct channel_conn *cc, struct o
 	return false;
 }
 
+/* The first comment answers the post, under a key of its own; always
+ * looked up first, since the job may be a rerun. */
+static void first_comment(struct scheduler *sc, struct channel_conn *cc, struct outcome *o,
+			  const struct claim *k, struct connector_ref *ref)
+{
+	char key[160];
+	snprintf(key, sizeof key, "%s-c", k->idem_key);
+	struct connector_post cm = {.idem_key = key, .text = k->first_comment,
+				    .reply_root = ref, .reply_parent = ref};
+	struct connector_ref cref;
+	struct outcome co = *o;
+	if (publish_once(sc, cc, &co, &cm, true, &cref))
+		return;
+	if (co.kind == OUT_RETRY) {
+		/* The post is out: retrying the job looks it up and tries the
+		 * comment again. */
+		*o = co;
+		o->variant_pending = false;
+	} else {
+		/* Published, but without its comment: say so. */
+		snprintf(o->note, sizeof o->note, "the first comment was not published: %s", co.msg);
+	}
+}
+
 static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k,
 		    struct outcome *o)
 {
 	memset(o, 0, sizeof *o);
 	o->k = *k;
+	o->author = k->author;
 	struct channel_conn cc;
-	struct post p;
-	int rc = channel_open(sc->app, a, 0, k->channel, &cc);
-	if (!rc)
-		rc = store_post_get(sc->app->store, a, 0, k->post, &p);
-	const struct variant *v = NULL;
-	for (size_t i = 0; !rc && i < p.nv; i++)
-		if (p.v[i].id == k->variant)
-			v = &p.v[i];
-	if (rc || !v) {
+	int rc = channel_open_cached(sc->app, sc->cache, a, k->channel, k->channel_updated_at, &cc);
+	if (rc) {
 		/* Nothing was sent: a database hiccup retries, a key that no
 		 * longer opens the credentials fails with a reason. */
 		o->kind = rc == ERR_CRYPTO ? OUT_FAIL : OUT_RETRY;
@@ -191,17 +236,16 @@ static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k
 		o->run_at = clock_now_ms() + sc->app->cfg->publish_retry;
 		set_msg(o, "%s%s", rc == ERR_CRYPTO ? "the channel's credentials cannot be "
 						      "decrypted: reconnect it"
-						    : "could not load the post: ", rc ? err_str(rc) : "gone");
+						    : "could not load the channel: ", err_str(rc));
 		return;
 	}
-	o->author = p.author_id;
+	const char *session = cc.ctx.session;
 	/* The first attempt's time, the same on every attempt: Mastodon's
 	 * connector looks for an earlier copy once its key has expired. */
-	struct connector_post cp = {.idem_key = v->idem_key,
-				    .text = publish_text(a, v->text, v->link),
-				    .created_at_ms = v->first_attempt_at ? v->first_attempt_at
-									 : clock_now_ms()};
-	rc = publish_media_load(sc->app, a, k->workspace, v->media, true,
+	struct connector_post cp = {.idem_key = k->idem_key,
+				    .text = publish_text(a, k->text, k->link),
+				    .created_at_ms = k->first_attempt_at};
+	rc = publish_media_load(sc->app, a, k->workspace, k->media, true,
 				(struct connector_media **)&cp.media, &cp.n_media);
 	if (rc) {
 		o->kind = OUT_FAIL;
@@ -209,31 +253,15 @@ static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k
 		return;
 	}
 	struct connector_ref ref = {0};
-	if (!publish_once(sc, &cc, o, &cp, k->recheck, &ref))
-		return;
-	done(o, &ref);
-	if (*v->first_comment) {
-		/* The first comment answers the post, under a key of its own;
-		 * always looked up first, since the job may be a rerun. */
-		char key[160];
-		snprintf(key, sizeof key, "%s-c", v->idem_key);
-		struct connector_post cm = {.idem_key = key, .text = v->first_comment,
-					    .reply_root = &ref, .reply_parent = &ref};
-		struct connector_ref cref;
-		struct outcome co = *o;
-		if (!publish_once(sc, &cc, &co, &cm, true, &cref)) {
-			if (co.kind == OUT_RETRY) {
-				/* The post is out: retrying the job looks it up
-				 * and tries the comment again. */
-				*o = co;
-				o->variant_pending = false;
-			} else {
-				/* Published, but without its comment: say so. */
-				snprintf(o->note, sizeof o->note, "the first comment was not published: %s",
-					 co.msg);
-			}
-		}
-	}
+	bool out = publish_once(sc, &cc, o, &cp, k->recheck, &ref);
+	if (out)
+		done(o, &ref);
+	if (out && *k->first_comment)
+		first_comment(sc, &cc, o, k, &ref);
+	/* A new session or status moved the channel's updated_at: the cached
+	 * credentials are stale. */
+	if (cc.ctx.session != session || o->refund)
+		channel_cache_forget(sc->cache, k->channel);
 }
 
 static void *worker_main(void *arg)
@@ -247,19 +275,25 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&sc->work_cv, &sc->mu);
 		if (sc->ntasks == 0)
 			break;
-		struct claim k = sc->tasks[sc->task_head];
+		struct task t = sc->tasks[sc->task_head];
 		sc->task_head = (sc->task_head + 1) % sc->capacity;
 		sc->ntasks--;
 		pthread_mutex_unlock(&sc->mu);
 
 		struct arena a;
 		arena_init(&a, first, sizeof first, JOB_ARENA_CAP);
-		run_job(sc, &a, &k, &o);
+		run_job(sc, &a, &t.k, &o);
 		arena_free(&a);
+		free(t.mem);
 
 		pthread_mutex_lock(&sc->mu);
 		sc->outs[sc->nouts++] = o;
-		pthread_cond_signal(&sc->disp_cv);
+		/* The dispatcher waits BATCH_MS from the first outcome anyway:
+		 * wake it for that one, for a full batch, or when the workers
+		 * run dry, not for every outcome. */
+		if (sc->nouts == 1 || sc->nouts >= sc->capacity / 2 || sc->ntasks == 0 ||
+		    sc->stopping)
+			pthread_cond_signal(&sc->disp_cv);
 	}
 	pthread_mutex_unlock(&sc->mu);
 	return NULL;
@@ -316,8 +350,8 @@ static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
  * post low: the pages a turn touches are written once for the whole batch.
  * False when the database refused: nothing changed, the outcomes stay to be
  * written on the next turn (never dropped). */
-static bool turn(struct scheduler *sc, struct outcome *v, size_t nv, struct claim *got,
-		 size_t room, size_t *ngot)
+static bool turn(struct scheduler *sc, struct arena *a, struct outcome *v, size_t nv,
+		 struct claim *got, size_t room, size_t *ngot)
 {
 	int64_t t0 = clock_mono_ns(), now = clock_now_ms();
 	struct store *s = sc->app->store;
@@ -326,7 +360,7 @@ static bool turn(struct scheduler *sc, struct outcome *v, size_t nv, struct clai
 	for (size_t i = 0; !rc && i < nv; i++)
 		rc = write_one(sc, &v[i], now);
 	if (!rc && room)
-		rc = store_publish_claim(s, now, now + LEASE_MS, room, got, ngot);
+		rc = store_publish_claim(s, a, now, now + LEASE_MS, room, got, ngot);
 	rc = store_end(s, rc);   /* also after a failed begin: it returns rc */
 	atomic_fetch_add(&sc->db_ns, clock_mono_ns() - t0);
 	if (rc) {
@@ -398,7 +432,13 @@ static void *dispatcher_main(void *arg)
 		pthread_mutex_unlock(&sc->mu);
 
 		size_t n = 0;
-		bool ok = turn(sc, batch, write ? pending : 0, got, room, &n);
+		struct arena ta;
+		arena_init(&ta, NULL, 0, 256u << 20);
+		bool ok = turn(sc, &ta, batch, write ? pending : 0, got, room, &n);
+		struct task *owned = n ? xmalloc(n * sizeof *owned) : NULL;
+		for (size_t i = 0; i < n; i++)
+			owned[i] = own(&got[i]);
+		arena_free(&ta);
 		if (claim)
 			next_claim = n && n == room ? now : now + tick;
 		if (now >= next_repair) {
@@ -412,9 +452,10 @@ static void *dispatcher_main(void *arg)
 			pending = 0;
 		}
 		for (size_t i = 0; i < n; i++) {
-			sc->tasks[(sc->task_head + sc->ntasks) % sc->capacity] = got[i];
+			sc->tasks[(sc->task_head + sc->ntasks) % sc->capacity] = owned[i];
 			sc->ntasks++;
 		}
+		free(owned);
 		sc->inflight += n;
 		if (n)
 			pthread_cond_broadcast(&sc->work_cv);
@@ -444,6 +485,7 @@ int scheduler_start(struct scheduler **out, const struct app *app)
 	sc->nworkers = (int)app->cfg->publish_workers;
 	sc->capacity = 2 * (size_t)sc->nworkers;
 	sc->tasks = xcalloc(sc->capacity, sizeof *sc->tasks);
+	sc->cache = channel_cache_new();
 	sc->outs = xcalloc(sc->capacity, sizeof *sc->outs);
 	sc->workers = xcalloc((size_t)sc->nworkers, sizeof *sc->workers);
 	pthread_mutex_init(&sc->mu, NULL);
@@ -483,6 +525,7 @@ void scheduler_stop(struct scheduler *sc)
 	pthread_cond_destroy(&sc->work_cv);
 	pthread_cond_destroy(&sc->disp_cv);
 	free(sc->tasks);
+	channel_cache_free(sc->cache);
 	free(sc->outs);
 	free(sc->workers);
 	free(sc);

@@ -41,12 +41,13 @@ DB_SQL(Q_LANE_BUSY, "UPDATE channel SET due_at = 0 WHERE id = :id");
 /* Channels with a job due, oldest first: a range of the channel_due index,
  * as long as the number of lanes ready, not of jobs waiting. */
 DB_SQL(Q_PUB_LANES,
-       "SELECT c.id FROM channel c JOIN workspace w ON w.id = c.workspace_id"
+       "SELECT c.id, c.updated_at FROM channel c JOIN workspace w ON w.id = c.workspace_id"
        " WHERE c.due_at > 0 AND c.due_at <= :now AND c.status = 'active' AND w.paused_at = 0"
        " ORDER BY c.due_at LIMIT :max");
 DB_SQL(Q_PUB_HEAD,
-       "SELECT j.id, j.workspace_id, j.attempts, j.ref_id, v.post_id, v.state"
-       " FROM job j JOIN variant v ON v.id = j.ref_id"
+       "SELECT j.id, j.workspace_id, j.attempts, j.ref_id, v.post_id, v.state, v.text, v.link,"
+       " v.first_comment, v.media, v.idem_key, v.first_attempt_at, p.author_id"
+       " FROM job j JOIN variant v ON v.id = j.ref_id JOIN post p ON p.id = v.post_id"
        " WHERE j.lane = :lane AND j.state = 'queued' AND j.run_at <= :now"
        " ORDER BY j.run_at, j.id LIMIT 1");
 DB_SQL(Q_JOB_TAKE,
@@ -150,8 +151,8 @@ int store_publish_unschedule(struct store *s, int64_t post)
 	return rc ? rc : lane_sync(c, &Q_LANE_SYNC_POST, ":post", post);
 }
 
-int store_publish_claim(struct store *s, int64_t now, int64_t lease_until, size_t max,
-			struct claim *out, size_t *n)
+int store_publish_claim(struct store *s, struct arena *a, int64_t now, int64_t lease_until,
+			size_t max, struct claim *out, size_t *n)
 {
 	DB_CONN(s, c);
 	*n = 0;
@@ -163,14 +164,17 @@ int store_publish_claim(struct store *s, int64_t now, int64_t lease_until, size_
 		db_bind_int(st, ":now", now);
 		db_bind_int(st, ":max", (int64_t)max);
 		int rc;
-		while ((rc = db_step(st)) == DB_ROW && lanes < max)
-			out[lanes++].channel = db_col_int(st, 0);
+		while ((rc = db_step(st)) == DB_ROW && lanes < max) {
+			out[lanes].channel = db_col_int(st, 0);
+			out[lanes++].channel_updated_at = db_col_int(st, 1);
+		}
 		db_reset(st);
 		if (rc != DB_ROW && rc != DB_DONE)
 			return rc;
 	}
 	for (size_t i = 0; i < lanes; i++) {
-		struct claim k = {.channel = out[i].channel};
+		struct claim k = {.channel = out[i].channel,
+				  .channel_updated_at = out[i].channel_updated_at};
 		DB_STMT(c, st, Q_PUB_HEAD);
 		db_bind_int(st, ":lane", k.channel);
 		db_bind_int(st, ":now", now);
@@ -182,6 +186,15 @@ int store_publish_claim(struct store *s, int64_t now, int64_t lease_until, size_
 			k.variant = db_col_int(st, 3);
 			k.post = db_col_int(st, 4);
 			k.recheck = strcmp(db_col_str(st, 5), "publishing") == 0;
+			k.text = db_col_text(st, a, 6);
+			k.link = db_col_text(st, a, 7);
+			k.first_comment = db_col_text(st, a, 8);
+			k.media = db_col_text(st, a, 9);
+			k.idem_key = db_col_text(st, a, 10);
+			k.first_attempt_at = db_col_int(st, 11) ? db_col_int(st, 11) : now;
+			k.author = db_col_int(st, 12);
+			if (arena_failed(a))
+				rc = ERR_TOOBIG;
 		}
 		db_reset(st);
 		if (rc == DB_DONE) {   /* due_at was stale: put it right */

@@ -281,14 +281,17 @@ struct claim {
 	int attempts;                    /* this one included */
 	bool recheck;                    /* variant was already "publishing": an
 	                                    earlier attempt may have gone out */
+	/* What the worker needs, so that it does not read the database: */
+	int64_t author, first_attempt_at, channel_updated_at;
+	const char *text, *link, *first_comment, *media, *idem_key;   /* in the arena */
 };
 /* Claims up to `max` due publish jobs, at most one per channel, none on a
  * channel that already has one running, on active channels of workspaces
  * not paused, oldest first: each job becomes running with a lease, its
  * variant and post "publishing". Several writes: between store_begin and
  * store_end. */
-int store_publish_claim(struct store *s, int64_t now, int64_t lease_until, size_t max,
-			struct claim *out, size_t *n);
+int store_publish_claim(struct store *s, struct arena *a, int64_t now, int64_t lease_until,
+			size_t max, struct claim *out, size_t *n);
 /* Recomputes every channel's due time from its jobs (ws 0: all): a repair
  * the scheduler runs now and then, so that no post can wait forever. */
 int store_publish_sync(struct store *s, int64_t ws);

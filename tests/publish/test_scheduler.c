@@ -471,19 +471,19 @@ TEST(scheduler_after_a_crash_looks_up_a_post_already_out_and_does_not_publish_it
 	REQUIRE(id > 0);
 
 	/* The dead process: claimed the job, and the network took the post. */
+	struct arena a;
+	arena_init(&a, NULL, 0, 1 << 20);
 	struct claim k[2];
 	size_t n = 0;
 	int64_t now = clock_now_ms();
 	int rc = store_begin(f.s);
 	if (!rc)
-		rc = store_publish_claim(f.s, now, now + 60000, 2, k, &n);
+		rc = store_publish_claim(f.s, &a, now, now + 60000, 2, k, &n);
 	REQUIRE(store_end(f.s, rc) == ERR_OK);
 	REQUIRE(n == 1);
 	CHECK(!k[0].recheck);
 	const struct connector_ops *ops = connector_find("fake");
 	REQUIRE(ops != NULL);
-	struct arena a;
-	arena_init(&a, NULL, 0, 1 << 20);
 	struct connector_ctx cx = {.arena = &a};
 	struct connector_post cp = {.idem_key = "crash-0", .text = "hello"};
 	struct connector_ref ref;
@@ -642,7 +642,7 @@ TEST(store_refuses_an_edit_of_a_post_the_scheduler_claimed_after_it_was_read)
 	struct claim k[4];
 	size_t n = 0;
 	REQUIRE(store_begin(f.s) == ERR_OK);     /* ...the scheduler claims it... */
-	int rc = store_publish_claim(f.s, clock_now_ms(), clock_now_ms() + 60000, 4, k, &n);
+	int rc = store_publish_claim(f.s, &a, clock_now_ms(), clock_now_ms() + 60000, 4, k, &n);
 	REQUIRE(store_end(f.s, rc) == ERR_OK);
 	CHECK_EQ_INT((int)n, 1);
 	p.state = "canceled";                    /* ...and the edit must not land */
