@@ -38,6 +38,19 @@ static void variant_json(struct jw *w, const struct variant *v)
 	jw_kstr(w, "text", v->text);
 	jw_kstr(w, "link", v->link);
 	jw_kstr(w, "first_comment", v->first_comment);
+	json_error_t je;
+	json_t *opt = json_loads(v->options && *v->options ? v->options : "{}", 0, &je);
+	const json_t *thread = json_object_get(opt, "thread");
+	jw_key(w, "thread");
+	jw_arr(w);
+	for (size_t i = 0; i < json_array_size(thread); i++)
+		jw_str(w, json_string_value(json_array_get(thread, i)));
+	jw_arr_end(w);
+	jw_key(w, "visibility");
+	jw_str(w, json_string_value(json_object_get(opt, "visibility")));
+	jw_key(w, "content_warning");
+	jw_str(w, json_string_value(json_object_get(opt, "content_warning")));
+	json_decref(opt);
 	jw_key(w, "media");
 	jw_raw(w, *v->media ? v->media : "[]");
 	jw_kstr(w, "state", v->state);
@@ -144,7 +157,11 @@ static const struct json_field variant_fields[] = {
 	{"link", JSON_K_STR, false, 2000, false},
 	{"first_comment", JSON_K_STR, false, 10000, true},
 	{"media", JSON_K_ARR, false, 0, false},
+	{"thread", JSON_K_ARR, false, 10, false},
+	{"visibility", JSON_K_STR, false, 16, false},
+	{"content_warning", JSON_K_STR, false, 500, true},
 };
+#define N_VARIANT_FIELDS (sizeof variant_fields / sizeof variant_fields[0])
 
 static const char *fieldf(struct req *r, const char *fmt, size_t i, const char *name)
 {
@@ -166,6 +183,66 @@ const char *publish_new_key(struct arena *a)
 		str_hex(k + 6, raw, sizeof raw);
 	}
 	return k;
+}
+
+/* "thread" (the parts after the post, each answering the one before),
+ * "visibility" and "content_warning" (Mastodon's): the options JSON text,
+ * or NULL after answering. */
+static const char *read_options(struct req *r, const json_t *o,
+				const struct connector_ops *ops, size_t vi)
+{
+	const json_t *thread = json_object_get(o, "thread");
+	const char *vis = json_str(o, "visibility"), *cw = json_str(o, "content_warning");
+	if (!json_array_size(thread) && !vis && !cw)
+		return "{}";
+	bool masto = ops && strcmp(ops->name, "mastodon") == 0;
+	if ((vis || cw) && !masto) {
+		http_error(r, 422, "invalid_value", "visibility and content_warning are Mastodon's",
+			   fieldf(r, "variants[%zu].%s", vi, vis ? "visibility" : "content_warning"));
+		return NULL;
+	}
+	static const char *const visibilities[] = {"public", "unlisted", "private", "direct"};
+	bool vis_ok = !vis;
+	for (size_t i = 0; vis && i < 4; i++)
+		vis_ok |= strcmp(vis, visibilities[i]) == 0;
+	if (!vis_ok) {
+		http_error(r, 422, "invalid_value",
+			   "visibility is public, unlisted, private or direct",
+			   fieldf(r, "variants[%zu].%s", vi, "visibility"));
+		return NULL;
+	}
+	json_t *out = json_object();
+	size_t i;
+	const json_t *part;
+	json_array_foreach(thread, i, part) {
+		const char *t = json_string_value(part);
+		struct connector_post cp = {.idem_key = "check", .text = t ? t : ""};
+		struct connector_result res;
+		const char *why = !t || !*t || json_string_length(part) > 10000
+					  ? "each part of a thread is a text of 1 to 10000 characters"
+				  : ops && connector_check_post(ops, &cp, &res) != ERR_OK ? res.msg
+											  : NULL;
+		if (why) {
+			json_decref(out);
+			char f[64];
+			snprintf(f, sizeof f, "variants[%zu].thread[%zu]", vi, i);
+			http_error(r, 422, "too_long", why, arena_strdup(r->a, f));
+			return NULL;
+		}
+	}
+	if (json_array_size(thread))
+		json_object_set(out, "thread", (json_t *)thread);
+	if (vis)
+		json_object_set_new(out, "visibility", json_string(vis));
+	if (cw)
+		json_object_set_new(out, "content_warning", json_string(cw));
+	char *txt = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(out);
+	const char *res = txt ? arena_strdup(r->a, txt) : NULL;
+	free(txt);
+	if (!res)
+		http_error_rc(r, ERR_TOOBIG);
+	return res;
 }
 
 /* "media": [{"media_id", "alt"}], each an image of this workspace; the
@@ -239,7 +316,7 @@ static bool read_variants(struct req *r, const json_t *arr, struct post *p)
 				   fieldf(r, "variants[%zu]%s", i, ""));
 			return false;
 		}
-		if (json_check(o, variant_fields, 5, &pb) != ERR_OK) {
+		if (json_check(o, variant_fields, N_VARIANT_FIELDS, &pb) != ERR_OK) {
 			http_error(r, 400, pb.code, pb.message,
 				   fieldf(r, "variants[%zu].%s", i, pb.field ? pb.field : ""));
 			return false;
@@ -296,6 +373,9 @@ static bool read_variants(struct req *r, const json_t *arr, struct post *p)
 				   fieldf(r, "variants[%zu].%s", i, text ? "text" : "media"));
 			return false;
 		}
+		v->options = read_options(r, o, ops, i);
+		if (!v->options)
+			return false;
 		v->idem_key = publish_new_key(r->a);
 		v->state = "pending";
 	}

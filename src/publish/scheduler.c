@@ -65,15 +65,15 @@ struct task {
 static struct task own(const struct claim *k)
 {
 	const char *const *src[] = {&k->text, &k->link, &k->first_comment, &k->media,
-				    &k->idem_key};
-	size_t len[5], total = 0;
-	for (size_t i = 0; i < 5; i++)
+				    &k->options, &k->idem_key};
+	size_t len[6], total = 0;
+	for (size_t i = 0; i < 6; i++)
 		total += (len[i] = strlen(*src[i])) + 1;
 	struct task t = {.k = *k, .mem = xmalloc(total)};
 	const char **dst[] = {&t.k.text, &t.k.link, &t.k.first_comment, &t.k.media,
-			      &t.k.idem_key};
+			      &t.k.options, &t.k.idem_key};
 	char *p = t.mem;
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		memcpy(p, *src[i], len[i] + 1);
 		*dst[i] = p;
 		p += len[i] + 1;
@@ -196,28 +196,55 @@ static bool publish_once(struct scheduler *sc, struct channel_conn *cc, struct o
 	return false;
 }
 
-/* The first comment answers the post, under a key of its own; always
- * looked up first, since the job may be a rerun. */
-static void first_comment(struct scheduler *sc, struct channel_conn *cc, struct outcome *o,
-			  const struct claim *k, struct connector_ref *ref)
+/* A reply of the post's own (a part of its thread, its first comment),
+ * under a key derived from the post's; always looked up first, since the
+ * job may be a rerun. False when it did not go out: `o` then says whether
+ * the job retries (the post is out, so only the rest is tried again) or
+ * carries a note for the author. */
+static bool follow_up(struct scheduler *sc, struct channel_conn *cc, struct outcome *o,
+		      const struct claim *k, const char *suffix, const char *text,
+		      const struct connector_ref *root, const struct connector_ref *parent,
+		      struct connector_ref *out, const char *what)
 {
 	char key[160];
-	snprintf(key, sizeof key, "%s-c", k->idem_key);
-	struct connector_post cm = {.idem_key = key, .text = k->first_comment,
-				    .reply_root = ref, .reply_parent = ref};
-	struct connector_ref cref;
+	snprintf(key, sizeof key, "%s-%s", k->idem_key, suffix);
+	struct connector_post p = {.idem_key = key, .text = text, .reply_root = root,
+				   .reply_parent = parent};
 	struct outcome co = *o;
-	if (publish_once(sc, cc, &co, &cm, true, &cref))
-		return;
+	if (publish_once(sc, cc, &co, &p, true, out))
+		return true;
 	if (co.kind == OUT_RETRY) {
-		/* The post is out: retrying the job looks it up and tries the
-		 * comment again. */
 		*o = co;
 		o->variant_pending = false;
 	} else {
-		/* Published, but without its comment: say so. */
-		snprintf(o->note, sizeof o->note, "the first comment was not published: %s", co.msg);
+		snprintf(o->note, sizeof o->note, "%s was not published: %s", what, co.msg);
 	}
+	return false;
+}
+
+/* The options of a variant: Mastodon's visibility and content warning into
+ * `p`, the thread's parts (after the post) into `parts`. */
+static void read_options(struct arena *a, const char *json, struct connector_post *p,
+			 const char ***parts, size_t *n)
+{
+	*parts = NULL;
+	*n = 0;
+	if (!json || strcmp(json, "{}") == 0 || !*json)
+		return;
+	json_error_t je;
+	json_t *o = json_loads(json, 0, &je);
+	const char *vis = json_string_value(json_object_get(o, "visibility"));
+	const char *cw = json_string_value(json_object_get(o, "content_warning"));
+	p->visibility = vis ? arena_strdup(a, vis) : NULL;
+	p->content_warning = cw ? arena_strdup(a, cw) : NULL;
+	const json_t *t = json_object_get(o, "thread");
+	size_t count = json_array_size(t);
+	*parts = count ? arena_alloc(a, count * sizeof **parts) : NULL;
+	for (size_t i = 0; *parts && i < count; i++) {
+		const char *s = json_string_value(json_array_get(t, i));
+		(*parts)[(*n)++] = arena_strdup(a, s ? s : "");
+	}
+	json_decref(o);
 }
 
 static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k,
@@ -252,12 +279,28 @@ static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k
 		set_msg(o, "an image of the post is gone: %s%s", err_str(rc), "");
 		return;
 	}
+	const char **parts;
+	size_t nparts;
+	read_options(a, k->options, &cp, &parts, &nparts);
 	struct connector_ref ref = {0};
 	bool out = publish_once(sc, &cc, o, &cp, k->recheck, &ref);
 	if (out)
 		done(o, &ref);
+	/* The thread, each part answering the one before; then the first
+	 * comment, answering the post. */
+	struct connector_ref prev = ref;
+	for (size_t i = 0; out && i < nparts; i++) {
+		char suffix[24], what[64];
+		snprintf(suffix, sizeof suffix, "t%zu", i + 1);
+		snprintf(what, sizeof what, "part %zu of the thread", i + 2);
+		struct connector_ref part;
+		out = follow_up(sc, &cc, o, k, suffix, parts[i], &ref, &prev, &part, what);
+		prev = part;
+	}
+	struct connector_ref cref;
 	if (out && *k->first_comment)
-		first_comment(sc, &cc, o, k, &ref);
+		follow_up(sc, &cc, o, k, "c", k->first_comment, &ref, &ref, &cref,
+			  "the first comment");
 	/* A new session or status moved the channel's updated_at: the cached
 	 * credentials are stale. */
 	if (cc.ctx.session != session || o->refund)

@@ -46,7 +46,7 @@ DB_SQL(Q_PUB_LANES,
        " ORDER BY c.due_at LIMIT :max");
 DB_SQL(Q_PUB_HEAD,
        "SELECT j.id, j.workspace_id, j.attempts, j.ref_id, v.post_id, v.state, v.text, v.link,"
-       " v.first_comment, v.media, v.idem_key, v.first_attempt_at, p.author_id"
+       " v.first_comment, v.media, v.idem_key, v.first_attempt_at, p.author_id, v.options"
        " FROM job j JOIN variant v ON v.id = j.ref_id JOIN post p ON p.id = v.post_id"
        " WHERE j.lane = :lane AND j.state = 'queued' AND j.run_at <= :now"
        " ORDER BY j.run_at, j.id LIMIT 1");
@@ -193,6 +193,7 @@ int store_publish_claim(struct store *s, struct arena *a, int64_t now, int64_t l
 			k.idem_key = db_col_text(st, a, 10);
 			k.first_attempt_at = db_col_int(st, 11) ? db_col_int(st, 11) : now;
 			k.author = db_col_int(st, 12);
+			k.options = db_col_text(st, a, 13);
 			if (arena_failed(a))
 				rc = ERR_TOOBIG;
 		}

@@ -39,10 +39,11 @@ DB_SQL(Q_POST_LIST,
 #define VARIANT_COLS                                                                      \
 	"v.id, v.post_id, v.channel_id, v.text, v.link, v.first_comment, v.media, v.state," \
 	" v.idem_key, v.external_id, v.url, v.error, v.published_at, c.network, c.handle,"  \
-	" v.first_attempt_at"
+	" v.first_attempt_at, v.options"
 DB_SQL(Q_VAR_INSERT,
-       "INSERT INTO variant (post_id, channel_id, text, link, first_comment, media, idem_key)"
-       " VALUES (:post, :channel, :text, :link, :comment, :media, :key) RETURNING id");
+       "INSERT INTO variant (post_id, channel_id, text, link, first_comment, media, options,"
+       " idem_key) VALUES (:post, :channel, :text, :link, :comment, :media, :options, :key)"
+       " RETURNING id");
 DB_SQL(Q_VAR_OF, "SELECT " VARIANT_COLS " FROM variant v JOIN channel c ON c.id = v.channel_id"
 		 " WHERE v.post_id = :post ORDER BY v.id");
 DB_SQL(Q_VAR_DELETE_ALL, "DELETE FROM variant WHERE post_id = :post");
@@ -103,6 +104,7 @@ static int read_variants(struct db *c, struct arena *a, struct post *p)
 		v->network = db_col_text(st, a, 13);
 		v->handle = db_col_text(st, a, 14);
 		v->first_attempt_at = db_col_int(st, 15);
+		v->options = db_col_text(st, a, 16);
 	}
 	return db_rows_end(st, a, rc);
 }
@@ -118,6 +120,7 @@ static int insert_variants(struct db *c, struct post *p)
 		db_bind_text(st, ":link", v->link ? v->link : "");
 		db_bind_text(st, ":comment", v->first_comment ? v->first_comment : "");
 		db_bind_text(st, ":media", v->media ? v->media : "[]");
+		db_bind_text(st, ":options", v->options ? v->options : "{}");
 		db_bind_text(st, ":key", v->idem_key);
 		int rc = db_insert_id(st, &v->id);
 		if (rc)

@@ -129,6 +129,7 @@ const char *const store_migrations[] = {
 	"  link TEXT NOT NULL DEFAULT '',"
 	"  first_comment TEXT NOT NULL DEFAULT '',"
 	"  media TEXT NOT NULL DEFAULT '[]',"
+	"  options TEXT NOT NULL DEFAULT '{}',"
 	"  state TEXT NOT NULL DEFAULT 'pending'"
 	"    CHECK (state IN ('pending','publishing','published','failed','canceled')),"
 	"  idem_key TEXT NOT NULL UNIQUE,"

@@ -188,6 +188,7 @@ int store_channel_delete(struct store *s, int64_t ws, int64_t id);
 struct variant {
 	int64_t id, post_id, channel_id;
 	const char *text, *link, *first_comment, *media;  /* media: JSON text */
+	const char *options;  /* JSON {"thread":[...], "visibility", "content_warning"} */
 	const char *state;    /* pending | publishing | published | failed | canceled */
 	const char *idem_key, *external_id, *url, *error;
 	int64_t published_at;
@@ -283,7 +284,7 @@ struct claim {
 	                                    earlier attempt may have gone out */
 	/* What the worker needs, so that it does not read the database: */
 	int64_t author, first_attempt_at, channel_updated_at;
-	const char *text, *link, *first_comment, *media, *idem_key;   /* in the arena */
+	const char *text, *link, *first_comment, *media, *options, *idem_key;  /* in the arena */
 };
 /* Claims up to `max` due publish jobs, at most one per channel, none on a
  * channel that already has one running, on active channels of workspaces

@@ -256,6 +256,39 @@ class Posts(PublishTest):
             self.assertIn(d.weekday(), (0, 2))
             self.assertIn(d.utcoffset(), (timedelta(hours=10), timedelta(hours=11)))
 
+    def test_a_thread_and_its_first_comment_are_published_as_a_chain_of_replies(self):
+        ws = self.new_ws()
+        acct, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "x",
+                                                         "visibility": "unlisted"}]})
+        self.assertError(r, 422, "invalid_value", "variants[0].visibility")
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "x",
+                                                         "thread": ["ok", "é" * 301]}]})
+        self.assertError(r, 422, "too_long", "variants[0].thread[1]")
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "1/3 Le programme",
+                                                         "thread": ["2/3 Samedi", "3/3 Dimanche"],
+                                                         "first_comment": "Inscriptions : lien en bio"}],
+                                           "scheduled_at": rfc3339(1)})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["variants"][0]["thread"], ["2/3 Samedi", "3/3 Dimanche"])
+        p = self.wait_state(ws, r.json["id"], ("published", "failed"))
+        self.assertEqual(p["state"], "published", p)
+        root = p["variants"][0]["external_id"]
+        recs = {}
+        q = "repo=%s&collection=app.bsky.feed.post&limit=100" % acct["did"]
+        st, page = xrpc("com.atproto.repo.listRecords", query=q)
+        for rec in page["records"]:
+            recs[rec["value"]["text"]] = rec
+        self.assertEqual(sorted(recs), sorted(["1/3 Le programme", "2/3 Samedi", "3/3 Dimanche",
+                                               "Inscriptions : lien en bio"]))
+        parent = lambda t: recs[t]["value"]["reply"]["parent"]["uri"]
+        self.assertEqual(parent("2/3 Samedi"), root)
+        self.assertEqual(parent("3/3 Dimanche"), recs["2/3 Samedi"]["uri"])
+        self.assertEqual(parent("Inscriptions : lien en bio"), root)
+        self.assertTrue(all(recs[t]["value"]["reply"]["root"]["uri"] == root
+                            for t in recs if t != "1/3 Le programme"))
+
     def test_a_text_over_300_graphemes_is_refused_before_any_network_call(self):
         ws = self.new_ws()
         _, ch = self.channel(ws)
