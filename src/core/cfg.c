@@ -50,6 +50,7 @@ static const struct row rows[] = {
 	{"publish_tick", K_INT, OFF(publish_tick), "1000", 5, 60000, 0, "how often the scheduler looks for due posts, ms"},
 	{"publish_retry", K_INT, OFF(publish_retry), "30000", 10, 3600000, 0, "first retry delay after a network error, ms (doubles each time, jittered)"},
 	{"publish_attempts", K_INT, OFF(publish_attempts), "8", 1, 100, 0, "attempts before a post is marked failed"},
+	{"channel_check", K_INT, OFF(channel_check), "21600", 1, 604800, 0, "refresh every channel's login this often (seconds), so an expired or revoked one is found before a post needs it"},
 	{"network_timeout", K_INT, OFF(network_timeout), "30000", 100, 600000, 0, "timeout of one exchange with a network, ms"},
 	{"metrics_token", K_STR, OFF(metrics_token), "", 0, 0, F_NOFILE, "bearer token for /metrics from other hosts"},
 	{"admin_email", K_STR, OFF(admin_email), "admin@tribu.local", 0, 0, 0, "e-mail of the first owner account"},

@@ -38,6 +38,7 @@
 #define LEASE_MS (15 * 60 * 1000)
 #define REPAIR_MS 60000              /* how often channel due times are recomputed */
 #define RETRY_CAP_MS (60 * 60 * 1000)
+#define CHECKS_MAX 8                 /* channel checks handed out at a time */
 #define BATCH_MS 5                  /* how long an outcome may wait for others */
 #define JOB_ARENA_CAP (64u << 20)
 
@@ -58,7 +59,7 @@ struct outcome {
 /* A claimed job for a worker, its strings in one block of its own (the
  * claim's arena lives for one turn only). */
 struct task {
-	struct claim k;
+	struct claim k;                  /* k.job 0: a channel check of k.channel */
 	char *mem;
 };
 
@@ -87,6 +88,7 @@ struct scheduler {
 	pthread_t *workers;
 	int nworkers;
 	size_t capacity;                 /* jobs claimed and not yet written back */
+	size_t ring;                     /* tasks: capacity + CHECKS_MAX */
 
 	pthread_mutex_t mu;
 	pthread_cond_t work_cv, disp_cv;
@@ -96,6 +98,7 @@ struct scheduler {
 	size_t nouts;
 	size_t inflight;                 /* claimed, outcome not yet committed */
 	bool stopping, woken;
+	size_t checks;                   /* channel checks handed out, not finished */
 	struct channel_cache *cache;
 
 	atomic_llong claimed, published, retried, failed, rechecked, found, db_ns;
@@ -307,6 +310,24 @@ static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k
 		channel_cache_forget(sc->cache, k->channel);
 }
 
+/* Refreshes a channel's session now, before a post needs it: a refresh
+ * token about to expire is renewed, a revoked one is found (a new login
+ * with the stored password, else needs_reconnect and a notification) while
+ * there is still time to reconnect. */
+static void check_channel(struct scheduler *sc, struct arena *a, int64_t id)
+{
+	struct channel_conn cc;
+	if (channel_open(sc->app, a, 0, id, &cc) != ERR_OK)
+		return;
+	int rc = cc.ops->refresh(&cc.ctx);
+	channel_keep_session(sc->app, &cc);
+	if (rc && cc.ctx.res.fate == CONNECTOR_REAUTH)
+		channel_relogin(sc->app, &cc);
+	else if (rc)
+		log_info("channel %lld: check postponed: %s", (long long)id, cc.ctx.res.msg);
+	channel_cache_forget(sc->cache, id);
+}
+
 static void *worker_main(void *arg)
 {
 	struct scheduler *sc = arg;
@@ -319,12 +340,19 @@ static void *worker_main(void *arg)
 		if (sc->ntasks == 0)
 			break;
 		struct task t = sc->tasks[sc->task_head];
-		sc->task_head = (sc->task_head + 1) % sc->capacity;
+		sc->task_head = (sc->task_head + 1) % sc->ring;
 		sc->ntasks--;
 		pthread_mutex_unlock(&sc->mu);
 
 		struct arena a;
 		arena_init(&a, first, sizeof first, JOB_ARENA_CAP);
+		if (t.k.job == 0) {
+			check_channel(sc, &a, t.k.channel);
+			arena_free(&a);
+			pthread_mutex_lock(&sc->mu);
+			sc->checks--;
+			continue;
+		}
 		run_job(sc, &a, &t.k, &o);
 		arena_free(&a);
 		free(t.mem);
@@ -447,6 +475,7 @@ static void *dispatcher_main(void *arg)
 	struct claim *got = xmalloc(sc->capacity * sizeof *got);
 	size_t pending = 0;              /* outcomes taken, not yet written */
 	int64_t first_pending = 0, next_claim = 0, next_repair = clock_now_ms() + REPAIR_MS;
+	int64_t next_check = 0;
 	const int64_t tick = sc->app->cfg->publish_tick;
 
 	pthread_mutex_lock(&sc->mu);
@@ -466,6 +495,7 @@ static void *dispatcher_main(void *arg)
 		bool write = pending && (sc->stopping || pending >= sc->capacity / 2 ||
 					 sc->ntasks == 0 || now - first_pending >= BATCH_MS);
 		bool claim = !sc->stopping && (write || sc->woken || now >= next_claim);
+		bool may_check = !sc->stopping && sc->checks == 0 && now >= next_check;
 		if (!write && !claim) {
 			wait_until(sc, pending ? first_pending + BATCH_MS : next_claim);
 			continue;
@@ -484,9 +514,21 @@ static void *dispatcher_main(void *arg)
 		arena_free(&ta);
 		if (claim)
 			next_claim = n && n == room ? now : now + tick;
+		int64_t check_ids[CHECKS_MAX];
+		size_t nchecks = 0;
 		if (now >= next_repair) {
 			store_publish_sync(sc->app->store, 0);
 			next_repair = now + REPAIR_MS;
+		}
+		if (may_check) {
+			if (store_begin(sc->app->store) == ERR_OK) {
+				int rc = store_channels_to_check(sc->app->store,
+								 now - sc->app->cfg->channel_check * 1000,
+								 now, CHECKS_MAX, check_ids, &nchecks);
+				if (store_end(sc->app->store, rc))
+					nchecks = 0;
+			}
+			next_check = now + (nchecks == CHECKS_MAX ? tick : REPAIR_MS / 4);
 		}
 
 		pthread_mutex_lock(&sc->mu);
@@ -495,10 +537,18 @@ static void *dispatcher_main(void *arg)
 			pending = 0;
 		}
 		for (size_t i = 0; i < n; i++) {
-			sc->tasks[(sc->task_head + sc->ntasks) % sc->capacity] = owned[i];
+			sc->tasks[(sc->task_head + sc->ntasks) % sc->ring] = owned[i];
 			sc->ntasks++;
 		}
 		free(owned);
+		for (size_t i = 0; i < nchecks; i++) {
+			sc->tasks[(sc->task_head + sc->ntasks) % sc->ring] =
+				(struct task){.k = {.channel = check_ids[i]}};
+			sc->ntasks++;
+			sc->checks++;
+		}
+		if (nchecks)
+			pthread_cond_broadcast(&sc->work_cv);
 		sc->inflight += n;
 		if (n)
 			pthread_cond_broadcast(&sc->work_cv);
@@ -527,7 +577,8 @@ int scheduler_start(struct scheduler **out, const struct app *app)
 	sc->app = app;
 	sc->nworkers = (int)app->cfg->publish_workers;
 	sc->capacity = 2 * (size_t)sc->nworkers;
-	sc->tasks = xcalloc(sc->capacity, sizeof *sc->tasks);
+	sc->ring = sc->capacity + CHECKS_MAX;
+	sc->tasks = xcalloc(sc->ring, sizeof *sc->tasks);
 	sc->cache = channel_cache_new();
 	sc->outs = xcalloc(sc->capacity, sizeof *sc->outs);
 	sc->workers = xcalloc((size_t)sc->nworkers, sizeof *sc->workers);

@@ -22,8 +22,8 @@ DB_SQL(Q_PUB_BY_ICAL, "SELECT id FROM workspace WHERE ical_hash = :h AND ical_ha
 	" status_reason, charter, slots, created_at, updated_at"
 DB_SQL(Q_CH_INSERT,
        "INSERT INTO channel (workspace_id, network, service, handle, account_ref, display_name,"
-       " secret, created_at, updated_at)"
-       " VALUES (:ws, :network, :service, :handle, :ref, :name, :secret, :now, :now)"
+       " secret, checked_at, created_at, updated_at)"
+       " VALUES (:ws, :network, :service, :handle, :ref, :name, :secret, :now, :now, :now)"
        " RETURNING id");
 DB_SQL(Q_CH_GET, "SELECT " CHANNEL_COLS " FROM channel WHERE id = :id"
 		 " AND (:ws = 0 OR workspace_id = :ws)");
@@ -37,6 +37,10 @@ DB_SQL(Q_CH_SET_STATUS,
 DB_SQL(Q_CH_UPDATE,
        "UPDATE channel SET display_name = :name, charter = :charter, slots = :slots,"
        " updated_at = :now WHERE id = :id");
+DB_SQL(Q_CH_TO_CHECK,
+       "SELECT id FROM channel WHERE status = 'active' AND checked_at < :before"
+       " ORDER BY checked_at, id LIMIT :max");
+DB_SQL(Q_CH_CHECKED, "UPDATE channel SET checked_at = :now WHERE id = :id");
 DB_SQL(Q_CH_DELETE, "DELETE FROM channel WHERE id = :id AND workspace_id = :ws");
 DB_SQL(Q_CH_DELETE_JOBS, "DELETE FROM job WHERE kind = 'publish' AND lane = :id");
 
@@ -248,6 +252,33 @@ int store_channel_update(struct store *s, const struct channel *ch, int64_t now)
 	db_bind_int(st, ":now", now);
 	db_bind_int(st, ":id", ch->id);
 	return changed(c, db_exec(st));
+}
+
+int store_channels_to_check(struct store *s, int64_t before, int64_t now, size_t max,
+			    int64_t *ids, size_t *n)
+{
+	DB_CONN(s, c);
+	*n = 0;
+	{
+		DB_STMT(c, st, Q_CH_TO_CHECK);
+		db_bind_int(st, ":before", before);
+		db_bind_int(st, ":max", (int64_t)max);
+		int rc;
+		while ((rc = db_step(st)) == DB_ROW && *n < max)
+			ids[(*n)++] = db_col_int(st, 0);
+		db_reset(st);
+		if (rc != DB_ROW && rc != DB_DONE)
+			return rc;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		DB_STMT(c, st, Q_CH_CHECKED);
+		db_bind_int(st, ":now", now);
+		db_bind_int(st, ":id", ids[i]);
+		int rc = db_exec(st);
+		if (rc)
+			return rc;
+	}
+	return ERR_OK;
 }
 
 int store_channel_delete(struct store *s, int64_t ws, int64_t id)

@@ -98,6 +98,7 @@ const char *const store_migrations[] = {
 	"  charter TEXT NOT NULL DEFAULT '{}',"
 	"  slots TEXT NOT NULL DEFAULT '[]',"
 	"  due_at INTEGER NOT NULL DEFAULT 0,"
+	"  checked_at INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL,"
 	"  updated_at INTEGER NOT NULL,"
 	"  UNIQUE (workspace_id, network, service, account_ref));"

@@ -181,6 +181,10 @@ int store_channel_set_status(struct store *s, int64_t id, const char *status,
 			     const char *reason, int64_t now);
 /* display_name, charter, slots. */
 int store_channel_update(struct store *s, const struct channel *c, int64_t now);
+/* Up to `max` active channels not checked since `before` (oldest first),
+ * marked checked at `now`: the scheduler refreshes their sessions. */
+int store_channels_to_check(struct store *s, int64_t before, int64_t now, size_t max,
+			    int64_t *ids, size_t *n);
 /* With its variants and their jobs: two writes, in a transaction. */
 int store_channel_delete(struct store *s, int64_t ws, int64_t id);
 

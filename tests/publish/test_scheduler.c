@@ -724,3 +724,59 @@ TEST(scheduler_publishes_the_first_comment_and_reports_one_the_network_refused)
 	arena_free(&a);
 	fix_close(&f);
 }
+
+static bool refreshed(struct fix *f, const void *arg)
+{
+	(void)f;
+	(void)arg;
+	return fake_calls(FAKE_REFRESH) >= 1;
+}
+
+TEST(scheduler_refreshes_the_login_of_an_idle_channel)
+{
+	struct fix f;
+	REQUIRE(fix_open(&f, 2));
+	f.cfg.channel_check = 1;                 /* seconds */
+	int64_t ok = add_channel(&f, "healthy");
+	REQUIRE(ok > 0);
+	sleep_ms(1100);                          /* older than channel_check: due */
+	REQUIRE(start(&f));
+	CHECK(wait_until(refreshed, &f, NULL));
+	scheduler_stop(f.sc);
+	f.sc = NULL;
+	struct arena a;
+	arena_init(&a, NULL, 0, 1 << 20);
+	struct channel ch;
+	REQUIRE(store_channel_get(f.s, &a, 0, ok, &ch) == ERR_OK);
+	CHECK_EQ_STR(ch.status, "active");
+	arena_free(&a);
+	fix_close(&f);
+}
+
+TEST(scheduler_flags_an_idle_channel_whose_login_was_revoked_before_any_post_needs_it)
+{
+	struct fix f;
+	REQUIRE(fix_open(&f, 2));
+	f.cfg.channel_check = 1;
+	int64_t bad = add_channel(&f, "revoked");
+	REQUIRE(bad > 0);
+	sleep_ms(1100);
+	REQUIRE(fake_script(FAKE_REFRESH, FAKE_AUTH, 0) == ERR_OK);
+	REQUIRE(fake_script(FAKE_LOGIN, FAKE_AUTH, 0) == ERR_OK);
+	REQUIRE(start(&f));
+	CHECK(wait_until(channel_needs_reconnect, &f, &bad));
+	scheduler_stop(f.sc);
+	f.sc = NULL;
+	CHECK_EQ_INT(fake_calls(FAKE_LOGIN), 1);  /* the stored password was tried */
+	struct arena a;
+	arena_init(&a, NULL, 0, 1 << 20);
+	struct notification_list nl;
+	REQUIRE(store_notification_list(f.s, &a, f.ws, f.acc, 10, &nl) == ERR_OK);
+	bool told = false;
+	for (size_t i = 0; i < nl.n; i++)
+		told |= strcmp(nl.v[i].kind, "channel.needs_reconnect") == 0 &&
+			nl.v[i].channel_id == bad;
+	CHECK(told);
+	arena_free(&a);
+	fix_close(&f);
+}
