@@ -29,6 +29,19 @@
 #define LIST_MAX 2000
 #define IMPORT_ROWS_MAX 5000
 
+/* Answers 200 with what `sb` holds as a body of `type`, and frees it. */
+static void send_text(struct req *r, struct sb *sb, const char *type)
+{
+	r->out_text = sb_err(sb) ? NULL : arena_strndup(r->a, sb_str(sb), sb_len(sb));
+	sb_free(sb);
+	if (!r->out_text) {
+		http_error_rc(r, ERR_TOOBIG);
+		return;
+	}
+	r->out_type = type;
+	r->status = 200;
+}
+
 /* "YYYY-MM-DD" (local midnight in `zone`) or RFC 3339. */
 static bool parse_bound(const char *s, const struct tz *zone, int64_t *out)
 {
@@ -165,20 +178,8 @@ void post_api_export(struct req *r)
 			csv_w_end(&cw);
 		}
 	}
-	if (sb_err(&sb)) {
-		sb_free(&sb);
-		http_error_rc(r, ERR_TOOBIG);
-		return;
-	}
-	r->out_text = arena_strndup(r->a, sb_str(&sb), sb_len(&sb));
-	sb_free(&sb);
-	if (!r->out_text) {
-		http_error_rc(r, ERR_TOOBIG);
-		return;
-	}
-	r->out_type = "text/csv; charset=utf-8";
 	http_header(r, "Content-Disposition", "attachment; filename=\"tribu-calendar.csv\"");
-	r->status = 200;
+	send_text(r, &sb, "text/csv; charset=utf-8");
 }
 
 /* --- import ------------------------------------------------------------- */
@@ -369,8 +370,7 @@ void post_api_import(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	if (r->app->scheduler)
-		scheduler_wake(r->app->scheduler);
+	scheduler_wake(r->app->scheduler);
 	struct jw *w = http_json(r);
 	jw_obj(w);
 	jw_kint(w, "rows", (int64_t)res.n_rows);
@@ -514,17 +514,5 @@ void publish_api_ical_feed(struct req *r)
 		}
 	}
 	ical_end(&sb);
-	if (sb_err(&sb)) {
-		sb_free(&sb);
-		http_error_rc(r, ERR_TOOBIG);
-		return;
-	}
-	r->out_text = arena_strndup(r->a, sb_str(&sb), sb_len(&sb));
-	sb_free(&sb);
-	if (!r->out_text) {
-		http_error_rc(r, ERR_TOOBIG);
-		return;
-	}
-	r->out_type = "text/calendar; charset=utf-8";
-	r->status = 200;
+	send_text(r, &sb, "text/calendar; charset=utf-8");
 }

@@ -490,8 +490,7 @@ void channel_api_reconnect(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	if (r->app->scheduler)
-		scheduler_wake(r->app->scheduler);
+	scheduler_wake(r->app->scheduler);
 	send_channel(r, 200, id);
 }
 

@@ -28,6 +28,13 @@
 #define MAX_VARIANTS 16
 #define PAST_GRACE_MS 60000     /* "now" typed a few seconds late is still now */
 
+/* "" is written as null: the field has no value yet. */
+static void kstr_or_null(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	jw_str(w, s && *s ? s : NULL);
+}
+
 static void variant_json(struct jw *w, const struct variant *v)
 {
 	jw_obj(w);
@@ -55,12 +62,9 @@ static void variant_json(struct jw *w, const struct variant *v)
 	jw_raw(w, *v->media ? v->media : "[]");
 	jw_kstr(w, "state", v->state);
 	jw_kstr(w, "idempotency_key", v->idem_key);
-	jw_key(w, "external_id");
-	jw_str(w, *v->external_id ? v->external_id : NULL);
-	jw_key(w, "url");
-	jw_str(w, *v->url ? v->url : NULL);
-	jw_key(w, "error");
-	jw_str(w, *v->error ? v->error : NULL);
+	kstr_or_null(w, "external_id", v->external_id);
+	kstr_or_null(w, "url", v->url);
+	kstr_or_null(w, "error", v->error);
 	jw_key(w, "published_at");
 	if (v->published_at)
 		jw_time(w, v->published_at);
@@ -106,10 +110,8 @@ void post_json(struct jw *w, const struct post *p, const char *ws_tz)
 	jw_raw(w, *p->labels ? p->labels : "[]");
 	jw_kstr(w, "notes", p->notes);
 	jw_kstr(w, "review_comment", p->review_comment);
-	jw_key(w, "failure");
-	jw_str(w, *p->failure ? p->failure : NULL);
-	jw_key(w, "override_reason");
-	jw_str(w, *p->override_reason ? p->override_reason : NULL);
+	kstr_or_null(w, "failure", p->failure);
+	kstr_or_null(w, "override_reason", p->override_reason);
 	local_time(w, "published_at", z, p->published_at);
 	jw_kint(w, "author_id", p->author_id);
 	jw_kint(w, "version", p->version);
@@ -532,10 +534,20 @@ static int save(struct req *r, struct post *p, bool insert, bool variants, const
 	else
 		json_decref(detail);
 	rc = store_end(s, rc);
-	if (!rc && strcmp(p->state, "scheduled") == 0 && r->app->scheduler &&
-	    p->scheduled_at <= now + 1000)
+	if (!rc && strcmp(p->state, "scheduled") == 0 && p->scheduled_at <= now + 1000)
 		scheduler_wake(r->app->scheduler);
 	return rc;
+}
+
+/* save(), then the post as it is now with `status`, or the error. */
+static void save_and_send(struct req *r, struct post *p, bool insert, bool variants,
+			  const char *action, json_t *detail, int status)
+{
+	int rc = save(r, p, insert, variants, action, detail);
+	if (rc)
+		http_error_rc(r, rc);
+	else
+		send_post(r, status, p->id);
 }
 
 /* Charter gate for scheduling: charter errors refuse it, unless an owner or
@@ -608,12 +620,7 @@ void post_api_create(struct req *r)
 	json_t *d = json_pack("{s:s, s:I}", "state", p.state, "variants", (json_int_t)p.nv);
 	if (*p.override_reason)
 		json_object_set_new(d, "override_reason", json_string(p.override_reason));
-	rc = save(r, &p, true, true, "post.create", d);
-	if (rc) {
-		http_error_rc(r, rc);
-		return;
-	}
-	send_post(r, 201, p.id);
+	save_and_send(r, &p, true, true, "post.create", d, 201);
 }
 
 static bool load(struct req *r, struct post *p, struct workspace *ws, struct ws_publishing *pub)
@@ -722,12 +729,7 @@ void post_api_update(struct req *r)
 	p.failure = "";
 	if (strcmp(p.state, "scheduled") == 0 && !charter_gate(r, &ws, &p))
 		return;
-	int rc = save(r, &p, false, vs || c, "post.update", json_deep_copy(r->body));
-	if (rc) {
-		http_error_rc(r, rc);
-		return;
-	}
-	send_post(r, 200, p.id);
+	save_and_send(r, &p, false, vs || c, "post.update", json_deep_copy(r->body), 200);
 }
 
 void post_api_delete(struct req *r)
@@ -769,12 +771,7 @@ void post_api_submit(struct req *r)
 		return;
 	}
 	p.state = "in_review";
-	int rc = save(r, &p, false, false, "post.submit", NULL);
-	if (rc) {
-		http_error_rc(r, rc);
-		return;
-	}
-	send_post(r, 200, p.id);
+	save_and_send(r, &p, false, false, "post.submit", NULL, 200);
 }
 
 static const struct json_field review_fields[] = {
@@ -815,12 +812,7 @@ static void review(struct req *r, bool approve)
 	json_t *d = json_pack("{s:s}", "state", p.state);
 	if (comment)
 		json_object_set_new(d, "comment", json_string(comment));
-	int rc = save(r, &p, false, false, approve ? "post.approve" : "post.reject", d);
-	if (rc) {
-		http_error_rc(r, rc);
-		return;
-	}
-	send_post(r, 200, p.id);
+	save_and_send(r, &p, false, false, approve ? "post.approve" : "post.reject", d, 200);
 }
 
 void post_api_approve(struct req *r)
@@ -880,12 +872,7 @@ void post_api_schedule(struct req *r)
 	json_t *d = json_pack("{s:s}", "scheduled_at", when);
 	if (*p.override_reason)
 		json_object_set_new(d, "override_reason", json_string(p.override_reason));
-	int rc = save(r, &p, false, false, "post.schedule", d);
-	if (rc) {
-		http_error_rc(r, rc);
-		return;
-	}
-	send_post(r, 200, p.id);
+	save_and_send(r, &p, false, false, "post.schedule", d, 200);
 }
 
 void post_api_cancel(struct req *r)
@@ -899,10 +886,5 @@ void post_api_cancel(struct req *r)
 		return;
 	}
 	p.state = "canceled";
-	int rc = save(r, &p, false, false, "post.cancel", NULL);
-	if (rc) {
-		http_error_rc(r, rc);
-		return;
-	}
-	send_post(r, 200, p.id);
+	save_and_send(r, &p, false, false, "post.cancel", NULL, 200);
 }

@@ -110,7 +110,8 @@ int scheduler_start(struct scheduler **out, const struct app *app);
 /* Stops claiming, lets the calls in flight finish and record their
  * outcome, joins the threads. */
 void scheduler_stop(struct scheduler *s);
-/* Makes the dispatcher look for due posts now (a post scheduled "now"). */
+/* Makes the dispatcher look for due posts now (a post scheduled "now");
+ * NULL (no scheduler) is a no-op. */
 void scheduler_wake(struct scheduler *s);
 
 struct scheduler_stats {

@@ -594,6 +594,8 @@ int scheduler_start(struct scheduler **out, const struct app *app)
 
 void scheduler_wake(struct scheduler *sc)
 {
+	if (!sc)
+		return;
 	pthread_mutex_lock(&sc->mu);
 	sc->woken = true;
 	pthread_cond_signal(&sc->disp_cv);

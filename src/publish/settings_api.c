@@ -283,8 +283,7 @@ void publish_api_resume(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
-	if (r->app->scheduler)
-		scheduler_wake(r->app->scheduler);
+	scheduler_wake(r->app->scheduler);
 	send_settings(r);
 }
 

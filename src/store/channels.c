@@ -89,31 +89,29 @@ int store_ws_set_pause(struct store *s, int64_t ws, int64_t paused_at, const cha
 	return changed(c, db_exec(st));
 }
 
-int store_ws_set_charter(struct store *s, int64_t ws, const char *charter)
+/* One text setting of a workspace. */
+static int ws_set_text(struct store *s, struct db_sql *q, int64_t ws, const char *v)
 {
 	DB_CONN(s, c);
-	DB_STMT(c, st, Q_PUB_CHARTER);
-	db_bind_text(st, ":v", charter);
+	DB_STMT(c, st, *q);
+	db_bind_text(st, ":v", v);
 	db_bind_int(st, ":ws", ws);
 	return changed(c, db_exec(st));
+}
+
+int store_ws_set_charter(struct store *s, int64_t ws, const char *charter)
+{
+	return ws_set_text(s, &Q_PUB_CHARTER, ws, charter);
 }
 
 int store_ws_set_campaigns(struct store *s, int64_t ws, const char *campaigns)
 {
-	DB_CONN(s, c);
-	DB_STMT(c, st, Q_PUB_CAMPAIGNS);
-	db_bind_text(st, ":v", campaigns);
-	db_bind_int(st, ":ws", ws);
-	return changed(c, db_exec(st));
+	return ws_set_text(s, &Q_PUB_CAMPAIGNS, ws, campaigns);
 }
 
 int store_ws_set_ical(struct store *s, int64_t ws, const char *hash)
 {
-	DB_CONN(s, c);
-	DB_STMT(c, st, Q_PUB_ICAL);
-	db_bind_text(st, ":v", hash);
-	db_bind_int(st, ":ws", ws);
-	return changed(c, db_exec(st));
+	return ws_set_text(s, &Q_PUB_ICAL, ws, hash);
 }
 
 int store_ws_by_ical(struct store *s, const char *hash, int64_t *ws)
@@ -124,8 +122,9 @@ int store_ws_by_ical(struct store *s, const char *hash, int64_t *ws)
 	return db_one_int(st, ws);
 }
 
-static void read_channel(struct db_stmt *st, struct arena *a, struct channel *ch)
+static void read_channel(struct db_stmt *st, struct arena *a, void *row)
 {
+	struct channel *ch = row;
 	ch->id = db_col_int(st, 0);
 	ch->workspace_id = db_col_int(st, 1);
 	ch->network = db_col_text(st, a, 2);
@@ -180,19 +179,7 @@ int store_channel_list(struct store *s, struct arena *a, int64_t ws, struct chan
 	DB_CONN(s, c);
 	DB_STMT(c, st, Q_CH_LIST);
 	db_bind_int(st, ":ws", ws);
-	size_t cap = 0;
-	int rc;
-	out->v = NULL;
-	out->n = 0;
-	while ((rc = db_step(st)) == DB_ROW) {
-		out->v = arena_grow(a, out->v, out->n, &cap, sizeof *out->v);
-		if (!out->v) {
-			rc = ERR_TOOBIG;
-			break;
-		}
-		read_channel(st, a, &out->v[out->n++]);
-	}
-	return db_rows_end(st, a, rc);
+	return db_list(st, a, sizeof *out->v, (void **)&out->v, &out->n, read_channel);
 }
 
 int store_channel_secret(struct store *s, struct arena *a, int64_t id, void **secret,

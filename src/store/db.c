@@ -29,6 +29,25 @@ int db_one_int(struct db_stmt *st, int64_t *v)
 	return rc;
 }
 
+int db_list(struct db_stmt *st, struct arena *a, size_t size, void **v, size_t *n,
+	    void (*read)(struct db_stmt *st, struct arena *a, void *row))
+{
+	size_t cap = 0;
+	int rc;
+	*v = NULL;
+	*n = 0;
+	while ((rc = db_step(st)) == DB_ROW) {
+		char *grown = arena_grow(a, *v, *n, &cap, size);
+		if (!grown) {
+			rc = ERR_TOOBIG;
+			break;
+		}
+		*v = grown;
+		read(st, a, grown + (*n)++ * size);
+	}
+	return db_rows_end(st, a, rc);
+}
+
 int db_rows_end(struct db_stmt *st, struct arena *a, int rc)
 {
 	db_reset(st);

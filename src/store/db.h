@@ -57,6 +57,10 @@ const void *db_col_blob(struct db_stmt *st, int i, size_t *n);
  * (id may be NULL); db_one_int reads the first column of the first row
  * (ERR_NOTFOUND when there is none). Both reset the statement. */
 int db_insert_id(struct db_stmt *st, int64_t *id);
+/* Every row of `st` into a new array of `size`-byte elements in `a`, each
+ * filled by `read`; resets the statement. ERR_TOOBIG past the arena's cap. */
+int db_list(struct db_stmt *st, struct arena *a, size_t size, void **v, size_t *n,
+	    void (*read)(struct db_stmt *st, struct arena *a, void *row));
 int db_one_int(struct db_stmt *st, int64_t *v);
 /* Ends a loop reading rows into arena `a`: resets the statement; DB_DONE
  * becomes ERR_OK (or ERR_TOOBIG if the arena overflowed), errors stay. */

@@ -12,6 +12,20 @@ DB_SQL(Q_NOTE_LIST,
        " read_at FROM notification WHERE workspace_id = :ws"
        " AND (account_id = 0 OR account_id = :account) ORDER BY id DESC LIMIT :limit");
 
+static void read_notification(struct db_stmt *st, struct arena *a, void *row)
+{
+	struct notification *n = row;
+	n->id = db_col_int(st, 0);
+	n->workspace_id = db_col_int(st, 1);
+	n->account_id = db_col_int(st, 2);
+	n->kind = db_col_text(st, a, 3);
+	n->message = db_col_text(st, a, 4);
+	n->post_id = db_col_int(st, 5);
+	n->channel_id = db_col_int(st, 6);
+	n->created_at = db_col_int(st, 7);
+	n->read_at = db_col_int(st, 8);
+}
+
 int store_notify(struct store *s, const struct notification *n)
 {
 	DB_CONN(s, c);
@@ -34,26 +48,5 @@ int store_notification_list(struct store *s, struct arena *a, int64_t ws, int64_
 	db_bind_int(st, ":ws", ws);
 	db_bind_int(st, ":account", account);
 	db_bind_int(st, ":limit", limit > 0 ? limit : 100);
-	size_t cap = 0;
-	int rc;
-	out->v = NULL;
-	out->n = 0;
-	while ((rc = db_step(st)) == DB_ROW) {
-		out->v = arena_grow(a, out->v, out->n, &cap, sizeof *out->v);
-		if (!out->v) {
-			rc = ERR_TOOBIG;
-			break;
-		}
-		struct notification *n = &out->v[out->n++];
-		n->id = db_col_int(st, 0);
-		n->workspace_id = db_col_int(st, 1);
-		n->account_id = db_col_int(st, 2);
-		n->kind = db_col_text(st, a, 3);
-		n->message = db_col_text(st, a, 4);
-		n->post_id = db_col_int(st, 5);
-		n->channel_id = db_col_int(st, 6);
-		n->created_at = db_col_int(st, 7);
-		n->read_at = db_col_int(st, 8);
-	}
-	return db_rows_end(st, a, rc);
+	return db_list(st, a, sizeof *out->v, (void **)&out->v, &out->n, read_notification);
 }

@@ -53,8 +53,9 @@ DB_SQL(Q_CH_TIMES,
        " AND p.scheduled_at < :to AND p.state IN ('scheduled','publishing','published')"
        " ORDER BY p.scheduled_at LIMIT 10000");
 
-static void read_post(struct db_stmt *st, struct arena *a, struct post *p)
+static void read_post(struct db_stmt *st, struct arena *a, void *row)
 {
+	struct post *p = row;
 	p->id = db_col_int(st, 0);
 	p->workspace_id = db_col_int(st, 1);
 	p->author_id = db_col_int(st, 2);
@@ -75,38 +76,33 @@ static void read_post(struct db_stmt *st, struct arena *a, struct post *p)
 	p->nv = 0;
 }
 
+static void read_variant(struct db_stmt *st, struct arena *a, void *row)
+{
+	struct variant *v = row;
+	v->id = db_col_int(st, 0);
+	v->post_id = db_col_int(st, 1);
+	v->channel_id = db_col_int(st, 2);
+	v->text = db_col_text(st, a, 3);
+	v->link = db_col_text(st, a, 4);
+	v->first_comment = db_col_text(st, a, 5);
+	v->media = db_col_text(st, a, 6);
+	v->state = db_col_text(st, a, 7);
+	v->idem_key = db_col_text(st, a, 8);
+	v->external_id = db_col_text(st, a, 9);
+	v->url = db_col_text(st, a, 10);
+	v->error = db_col_text(st, a, 11);
+	v->published_at = db_col_int(st, 12);
+	v->network = db_col_text(st, a, 13);
+	v->handle = db_col_text(st, a, 14);
+	v->first_attempt_at = db_col_int(st, 15);
+	v->options = db_col_text(st, a, 16);
+}
+
 static int read_variants(struct db *c, struct arena *a, struct post *p)
 {
 	DB_STMT(c, st, Q_VAR_OF);
 	db_bind_int(st, ":post", p->id);
-	size_t cap = 0;
-	int rc;
-	while ((rc = db_step(st)) == DB_ROW) {
-		p->v = arena_grow(a, p->v, p->nv, &cap, sizeof *p->v);
-		if (!p->v) {
-			rc = ERR_TOOBIG;
-			break;
-		}
-		struct variant *v = &p->v[p->nv++];
-		v->id = db_col_int(st, 0);
-		v->post_id = db_col_int(st, 1);
-		v->channel_id = db_col_int(st, 2);
-		v->text = db_col_text(st, a, 3);
-		v->link = db_col_text(st, a, 4);
-		v->first_comment = db_col_text(st, a, 5);
-		v->media = db_col_text(st, a, 6);
-		v->state = db_col_text(st, a, 7);
-		v->idem_key = db_col_text(st, a, 8);
-		v->external_id = db_col_text(st, a, 9);
-		v->url = db_col_text(st, a, 10);
-		v->error = db_col_text(st, a, 11);
-		v->published_at = db_col_int(st, 12);
-		v->network = db_col_text(st, a, 13);
-		v->handle = db_col_text(st, a, 14);
-		v->first_attempt_at = db_col_int(st, 15);
-		v->options = db_col_text(st, a, 16);
-	}
-	return db_rows_end(st, a, rc);
+	return db_list(st, a, sizeof *p->v, (void **)&p->v, &p->nv, read_variant);
 }
 
 static int insert_variants(struct db *c, struct post *p)
@@ -219,22 +215,16 @@ int store_post_list(struct store *s, struct arena *a, int64_t ws, const struct p
 	db_bind_text(st, ":label", f->label);
 	db_bind_int(st, ":channel", f->channel);
 	db_bind_int(st, ":limit", f->limit > 0 ? f->limit : 500);
-	size_t cap = 0;
-	int rc;
-	out->v = NULL;
-	out->n = 0;
-	while ((rc = db_step(st)) == DB_ROW) {
-		out->v = arena_grow(a, out->v, out->n, &cap, sizeof *out->v);
-		if (!out->v) {
-			rc = ERR_TOOBIG;
-			break;
-		}
-		read_post(st, a, &out->v[out->n++]);
-	}
-	rc = db_rows_end(st, a, rc);
+	int rc = db_list(st, a, sizeof *out->v, (void **)&out->v, &out->n, read_post);
 	for (size_t i = 0; !rc && i < out->n; i++)
 		rc = read_variants(c, a, &out->v[i]);
 	return rc;
+}
+
+static void read_time(struct db_stmt *st, struct arena *a, void *row)
+{
+	(void)a;
+	*(int64_t *)row = db_col_int(st, 0);
 }
 
 int store_channel_times(struct store *s, struct arena *a, int64_t channel, int64_t from,
@@ -246,17 +236,5 @@ int store_channel_times(struct store *s, struct arena *a, int64_t channel, int64
 	db_bind_int(st, ":from", from);
 	db_bind_int(st, ":to", to);
 	db_bind_int(st, ":except", except);
-	size_t cap = 0;
-	int rc;
-	*out = NULL;
-	*n = 0;
-	while ((rc = db_step(st)) == DB_ROW) {
-		*out = arena_grow(a, *out, *n, &cap, sizeof **out);
-		if (!*out) {
-			rc = ERR_TOOBIG;
-			break;
-		}
-		(*out)[(*n)++] = db_col_int(st, 0);
-	}
-	return db_rows_end(st, a, rc);
+	return db_list(st, a, sizeof **out, (void **)out, n, read_time);
 }
