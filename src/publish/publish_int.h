@@ -1,6 +1,8 @@
 /* publish_int.h - private to src/publish/: what its files share. */
 #ifndef TRIBU_PUBLISH_INT_H
 #define TRIBU_PUBLISH_INT_H
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +14,21 @@ struct app;
 struct arena;
 struct jw;
 struct req;
+
+#define MAX_VARIANTS 16
+#define PAST_GRACE_MS 60000     /* "now" typed a few seconds late is still now */
+
+/* --- a post from a request (post_input.c); each answers the request and
+ * returns false when something is refused. */
+/* "variants" into p->v (new idempotency keys, state pending). */
+bool post_read_variants(struct req *r, const json_t *arr, struct post *p);
+/* "labels" (NULL: none given) as canonical JSON text into *out. */
+bool post_read_labels(struct req *r, const json_t *arr, const char **out);
+/* "scheduled_at" or "queue": true into *at (0 when neither is given). */
+bool post_read_when(struct req *r, const struct workspace *ws, const struct post *p,
+		    int64_t *at);
+/* The campaign's UTM values (from `pub`) on every link of the variants. */
+bool post_add_utm(struct req *r, const struct ws_publishing *pub, struct post *p);
 
 /* A post as the API shows it, times in the workspace's zone. */
 void post_json(struct jw *w, const struct post *p, const char *ws_tz);
