@@ -72,6 +72,7 @@
 #include "core/str.h"
 #include "core/tz.h"
 #include "text/text.h"
+#include "connectors/mastodon_int.h"
 
 #define LOG_MODULE "mastodon"
 #include "core/log.h"
@@ -88,7 +89,6 @@ extern const struct connector_ops connector_mastodon;
 #define SCAN_SOURCES 10         /* candidate texts read per publish, at most */
 #define MEDIA_POLLS 8
 #define MAX_ALT_CODEPOINTS 1500 /* MediaAttachment::MAX_DESCRIPTION_LENGTH */
-#define MAX_FETCH 40
 
 static const char *const image_types[] = {"image/jpeg", "image/png", "image/gif", "image/webp",
 					  NULL};
@@ -112,39 +112,14 @@ static const struct connector_limits limits = {
 	.link_len = 23,
 };
 
-struct session {
-	const char *token, *id, *acct, *url;
-};
-
-struct call {
-	struct connector_ctx *c;
-	struct session s;
-};
-
-/* One API request. */
-struct req {
-	const char *method;
-	const char *path;               /* "/api/v1/statuses", escaped */
-	const char *label;              /* the path in messages when it holds an id
-	                                   ("/api/v1/media/:id"); NULL = path */
-	const char *query;              /* escaped "a=b&c=d", or NULL */
-	const char *bearer;             /* NULL = the session's token */
-	const char *idem;               /* an "Idempotency-Key: ..." line, or NULL */
-	const char *ctype;
-	const void *body;
-	size_t len;
-};
-
-#define FAIL(k, rc, fate, ...) connector_fail(&(k)->c->res, (rc), (fate), __VA_ARGS__)
-
-static const char *jstr(struct call *k, json_t *o, const char *key)
+const char *masto_jstr(struct call *k, json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 	return json_is_string(v) ? arena_strndup(k->c->arena, json_string_value(v),
 						 json_string_length(v)) : NULL;
 }
 
-static bool jstr_eq(json_t *o, const char *key, const char *want)
+bool masto_jstr_eq(json_t *o, const char *key, const char *want)
 {
 	const char *v = json_string_value(json_object_get(o, key));
 	return v ? want && strcmp(v, want) == 0 : !want || !*want;
@@ -197,7 +172,7 @@ static int judge(struct call *k, const char *what, const struct httpc_resp *r, j
 	return rc;
 }
 
-static int api(struct call *k, const struct req *q, json_t **out)
+int masto_api(struct call *k, const struct masto_req *q, json_t **out)
 {
 	struct connector_ctx *c = k->c;
 	const char *base = c->base_url;
@@ -242,8 +217,8 @@ out:
 	return rc;
 }
 
-/* api() with a JSON body, which Mastodon takes as well as form fields. */
-static int api_json(struct call *k, struct req *q, json_t *body, json_t **out)
+/* masto_api() with a JSON body, which Mastodon takes as well as form fields. */
+static int api_json(struct call *k, struct masto_req *q, json_t *body, json_t **out)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	if (!text) {
@@ -253,7 +228,7 @@ static int api_json(struct call *k, struct req *q, json_t *body, json_t **out)
 	q->ctype = "application/json";
 	q->body = text;
 	q->len = strlen(text);
-	int rc = api(k, q, out);
+	int rc = masto_api(k, q, out);
 	free(text);
 	return rc;
 }
@@ -281,13 +256,13 @@ static bool need_base(struct call *k)
 	return false;
 }
 
-static int load_session(struct call *k)
+int masto_load_session(struct call *k)
 {
 	if (!need_base(k))
 		return ERR_INVAL;
 	json_t *j = k->c->session ? json_loads(k->c->session, 0, NULL) : NULL;
-	k->s = (struct session){jstr(k, j, "token"), jstr(k, j, "id"), jstr(k, j, "acct"),
-				jstr(k, j, "url")};
+	k->s = (struct session){masto_jstr(k, j, "token"), masto_jstr(k, j, "id"), masto_jstr(k, j, "acct"),
+				masto_jstr(k, j, "url")};
 	json_decref(j);
 	if (!k->s.token || !*k->s.token || !k->s.id || !*k->s.id)
 		return FAIL(k, ERR_DENIED, CONNECTOR_REAUTH, "no Mastodon session: log in again");
@@ -299,12 +274,12 @@ static int load_session(struct call *k)
 static int verify(struct call *k, const char *token)
 {
 	json_t *j;
-	struct req q = {.method = "GET", .path = "/api/v1/accounts/verify_credentials",
+	struct masto_req q = {.method = "GET", .path = "/api/v1/accounts/verify_credentials",
 			.bearer = token};
-	int rc = api(k, &q, &j);
+	int rc = masto_api(k, &q, &j);
 	if (rc)
 		return rc;
-	struct session s = {token, jstr(k, j, "id"), jstr(k, j, "acct"), jstr(k, j, "url")};
+	struct session s = {token, masto_jstr(k, j, "id"), masto_jstr(k, j, "acct"), masto_jstr(k, j, "url")};
 	json_decref(j);
 	if (!s.id || !*s.id || !s.acct || !*s.acct)
 		return FAIL(k, ERR_PROTO, CONNECTOR_RETRY, "verify_credentials: no account id or acct");
@@ -380,7 +355,7 @@ static int masto_refresh(struct connector_ctx *c)
 {
 	struct call k = {.c = c};
 	memset(&c->res, 0, sizeof c->res);
-	int rc = load_session(&k);
+	int rc = masto_load_session(&k);
 	return rc ? rc : verify(&k, k.s.token);
 }
 
@@ -398,13 +373,13 @@ static void idem_line(const char *key, char out[IDEM_HEADER_SIZE])
 static int read_status(struct call *k, json_t *j, struct connector_ref *out)
 {
 	json_t *acct = json_object_get(j, "account");
-	out->id = jstr(k, j, "id");
-	out->url = jstr(k, j, "url");
+	out->id = masto_jstr(k, j, "id");
+	out->url = masto_jstr(k, j, "url");
 	if (!out->url)
-		out->url = jstr(k, j, "uri");
+		out->url = masto_jstr(k, j, "uri");
 	out->cid = NULL;
 	if (!json_is_object(j) || !out->id || !*out->id ||
-	    (json_is_object(acct) && !jstr_eq(acct, "id", k->s.id)))
+	    (json_is_object(acct) && !masto_jstr_eq(acct, "id", k->s.id)))
 		return FAIL(k, ERR_PROTO, CONNECTOR_RETRY, "the answer is not a status of this account");
 	return ERR_OK;
 }
@@ -472,13 +447,13 @@ static int upload(struct call *k, int i, const struct connector_media *m, const 
 	int rc = multipart(m, ctype, &body, &len);
 	if (rc)
 		return FAIL(k, rc, CONNECTOR_FAIL, "image %d does not fit in a request", i + 1);
-	struct req q = {.method = "POST", .path = "/api/v2/media", .ctype = ctype, .body = body,
+	struct masto_req q = {.method = "POST", .path = "/api/v2/media", .ctype = ctype, .body = body,
 			.len = len};
-	rc = api(k, &q, &j);
+	rc = masto_api(k, &q, &j);
 	free(body);
 	if (rc)
 		return rc;
-	*id = jstr(k, j, "id");
+	*id = masto_jstr(k, j, "id");
 	if (!*id || !**id) {
 		json_decref(j);
 		return FAIL(k, ERR_PROTO, CONNECTOR_RETRY, "POST /api/v2/media: answer without an id");
@@ -493,8 +468,8 @@ static int upload(struct call *k, int i, const struct connector_media *m, const 
 		if (!path)
 			return FAIL(k, ERR_TOOBIG, CONNECTOR_FAIL, "media id too long");
 		sleep_ms(wait);
-		struct req g = {.method = "GET", .path = path, .label = "/api/v1/media/:id"};
-		rc = api(k, &g, &j);
+		struct masto_req g = {.method = "GET", .path = path, .label = "/api/v1/media/:id"};
+		rc = masto_api(k, &g, &j);
 		if (rc)
 			return rc;
 	}
@@ -526,7 +501,7 @@ static bool candidate(json_t *j, const struct connector_post *p)
 	json_t *media = json_object_get(j, "media_attachments");
 	const char *cw = p->content_warning ? p->content_warning : "";
 	return !json_is_object(json_object_get(j, "reblog")) &&
-	       jstr_eq(j, "in_reply_to_id", p->reply_parent ? p->reply_parent->id : NULL) &&
+	       masto_jstr_eq(j, "in_reply_to_id", p->reply_parent ? p->reply_parent->id : NULL) &&
 	       json_array_size(media) == (size_t)p->n_media &&
 	       slice_eq(stripped(cw), json_string_value(json_object_get(j, "spoiler_text")));
 }
@@ -554,10 +529,10 @@ static int find_published(struct call *k, const struct connector_post *p,
 			sb_adds(&q, "&max_id=");
 			httpc_add_escaped(&q, max_id);
 		}
-		struct req r = {.method = "GET", .path = statuses, .query = sb_str(&q),
+		struct masto_req r = {.method = "GET", .path = statuses, .query = sb_str(&q),
 				.label = "/api/v1/accounts/:id/statuses"};
 		int e = sb_err(&q) ? FAIL(k, ERR_TOOBIG, CONNECTOR_FAIL, "status id too long")
-				   : api(k, &r, &list);
+				   : masto_api(k, &r, &list);
 		sb_free(&q);
 		if (e)
 			return e;
@@ -575,14 +550,14 @@ static int find_published(struct call *k, const struct connector_post *p,
 			}
 			if (!candidate(st, p) || sources == SCAN_SOURCES)
 				continue;
-			const char *id = jstr(k, st, "id");
+			const char *id = masto_jstr(k, st, "id");
 			const char *spath = id ? path_with_id(k, "/api/v1/statuses/", id, "/source") : NULL;
 			if (!spath)
 				continue;
-			struct req s = {.method = "GET", .path = spath,
+			struct masto_req s = {.method = "GET", .path = spath,
 					.label = "/api/v1/statuses/:id/source"};
 			sources++;
-			e = api(k, &s, &src);
+			e = masto_api(k, &s, &src);
 			if (e) {
 				rc = e;
 				break;
@@ -591,7 +566,7 @@ static int find_published(struct call *k, const struct connector_post *p,
 				rc = read_status(k, st, out);
 			json_decref(src);
 		}
-		max_id = n ? jstr(k, json_array_get(list, n - 1), "id") : NULL;
+		max_id = n ? masto_jstr(k, json_array_get(list, n - 1), "id") : NULL;
 		json_decref(list);
 		if (older || !max_id)
 			break;
@@ -656,7 +631,7 @@ static int masto_publish(struct connector_ctx *c, const struct connector_post *p
 	char lang[9], idem[IDEM_HEADER_SIZE];
 	json_t *ids = NULL, *body = NULL, *j = NULL;
 	int rc = connector_check_post(&connector_mastodon, p, &c->res);
-	if (rc || (rc = check_more(&k, p, lang)) || (rc = load_session(&k)))
+	if (rc || (rc = check_more(&k, p, lang)) || (rc = masto_load_session(&k)))
 		return rc;
 	if (p->created_at_ms && clock_now_ms() - p->created_at_ms >= IDEM_TRUST_MS) {
 		rc = find_published(&k, p, out);
@@ -687,7 +662,7 @@ static int masto_publish(struct connector_ctx *c, const struct connector_post *p
 	if (p->content_warning && *p->content_warning)
 		json_object_set_new(body, "spoiler_text", json_string(p->content_warning));
 	idem_line(p->idem_key, idem);
-	struct req q = {.method = "POST", .path = "/api/v1/statuses", .idem = idem};
+	struct masto_req q = {.method = "POST", .path = "/api/v1/statuses", .idem = idem};
 	rc = api_json(&k, &q, body, &j);
 	if (rc == ERR_OK)
 		rc = read_status(&k, j, out);
@@ -710,10 +685,10 @@ static int masto_lookup(struct connector_ctx *c, const char *idem_key, struct co
 		json_decref(body);
 		return FAIL(&k, ERR_INVAL, CONNECTOR_FAIL, "no idempotency key");
 	}
-	int rc = load_session(&k);
+	int rc = masto_load_session(&k);
 	if (rc == ERR_OK) {
 		idem_line(idem_key, idem);
-		struct req q = {.method = "POST", .path = "/api/v1/statuses", .idem = idem};
+		struct masto_req q = {.method = "POST", .path = "/api/v1/statuses", .idem = idem};
 		rc = api_json(&k, &q, body, &j);
 	}
 	json_decref(body);
@@ -737,14 +712,14 @@ static int masto_delete(struct connector_ctx *c, const char *id)
 	struct call k = {.c = c};
 	json_t *j;
 	memset(&c->res, 0, sizeof c->res);
-	int rc = load_session(&k);
+	int rc = masto_load_session(&k);
 	if (rc)
 		return rc;
 	const char *path = id && *id ? path_with_id(&k, "/api/v1/statuses/", id, "") : NULL;
 	if (!path)
 		return FAIL(&k, ERR_INVAL, CONNECTOR_FAIL, "not a status id");
-	struct req q = {.method = "DELETE", .path = path, .label = "/api/v1/statuses/:id"};
-	rc = api(&k, &q, &j);
+	struct masto_req q = {.method = "DELETE", .path = path, .label = "/api/v1/statuses/:id"};
+	rc = masto_api(&k, &q, &j);
 	if (rc == ERR_OK) {
 		json_decref(j);
 	} else if (rc == ERR_NOTFOUND) {
@@ -754,146 +729,6 @@ static int masto_delete(struct connector_ctx *c, const char *id)
 		rc = ERR_OK;
 	}
 	return rc;
-}
-
-/* Status HTML ("<p>a<br>b</p><p>c</p>", Mastodon's sanitized subset) as
- * plain text: paragraphs apart by a blank line, <br> a line break, tags
- * dropped, the five XML entities and numeric ones decoded. */
-static const char *html_text(struct arena *a, const char *html)
-{
-	struct sb sb;
-	char buf[512];
-	bool para = false;
-	sb_init(&sb, buf, sizeof buf, 256 * 1024);
-	for (const char *s = html ? html : ""; *s;) {
-		if (*s == '<') {
-			const char *end = strchr(s, '>');
-			if (!end)
-				break;
-			if (!strncasecmp(s, "<br", 3))
-				sb_addc(&sb, '\n');
-			else if (!strncasecmp(s, "<p", 2) && (s[2] == '>' || s[2] == ' ') && para)
-				sb_adds(&sb, "\n\n");
-			else if (!strncasecmp(s, "</p", 3))
-				para = true;
-			s = end + 1;
-		} else if (*s == '&') {
-			static const struct { const char *name; char c; } ents[] = {
-				{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'},
-				{"&apos;", '\''}};
-			size_t i, n = sizeof ents / sizeof ents[0];
-			for (i = 0; i < n && strncmp(s, ents[i].name, strlen(ents[i].name)); i++)
-				;
-			if (i < n) {
-				sb_addc(&sb, ents[i].c);
-				s += strlen(ents[i].name);
-				continue;
-			}
-			const char *semi = strchr(s, ';');
-			int64_t cp;
-			bool hex = s[1] == '#' && (s[2] == 'x' || s[2] == 'X');
-			const char *digits = s + (hex ? 3 : 2);
-			if (s[1] == '#' && semi && semi > digits && semi - digits <= 7) {
-				cp = 0;
-				for (const char *d = digits; d < semi && cp >= 0; d++) {
-					int v = *d >= '0' && *d <= '9' ? *d - '0'
-						: hex && (*d | 32) >= 'a' && (*d | 32) <= 'f' ? (*d | 32) - 'a' + 10
-						: -1;
-					cp = v < 0 ? -1 : cp * (hex ? 16 : 10) + v;
-				}
-				if (cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) {
-					char u[4];
-					size_t len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-					if (len == 1) {
-						u[0] = (char)cp;
-					} else {
-						for (size_t b = len - 1; b > 0; b--, cp >>= 6)
-							u[b] = (char)(0x80 | (cp & 0x3f));
-						u[0] = (char)((len == 2 ? 0xc0 : len == 3 ? 0xe0 : 0xf0) | cp);
-					}
-					sb_add(&sb, u, len);
-					s = semi + 1;
-					continue;
-				}
-			}
-			sb_addc(&sb, *s++);
-		} else {
-			size_t n = strcspn(s, "<&");
-			sb_add(&sb, s, n);
-			s += n;
-		}
-	}
-	const char *out = sb_err(&sb) ? NULL : arena_strdup(a, sb_str(&sb));
-	sb_free(&sb);
-	return out;
-}
-
-static int64_t time_of(json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-	int64_t t;
-	return v && tz_parse_rfc3339(v, strlen(v), &t, NULL) == ERR_OK ? t : 0;
-}
-
-/* Mentions of the account (GET /api/v1/notifications?types[]=mention),
- * newest first; the cursor is the newest notification's id, passed back as
- * min_id: the next fetch returns what came after it. */
-static int masto_fetch(struct connector_ctx *c, const char *cursor, struct connector_page *out)
-{
-	struct call k = {.c = c};
-	json_t *list;
-	char qbuf[160];
-	struct sb q;
-	memset(&c->res, 0, sizeof c->res);
-	memset(out, 0, sizeof *out);
-	int rc = load_session(&k);
-	if (rc)
-		return rc;
-	sb_init(&q, qbuf, sizeof qbuf, 1024);
-	sb_addf(&q, "types%%5B%%5D=mention&limit=%d", MAX_FETCH);
-	if (cursor && *cursor) {
-		sb_adds(&q, "&min_id=");
-		httpc_add_escaped(&q, cursor);
-	}
-	struct req r = {.method = "GET", .path = "/api/v1/notifications", .query = sb_str(&q)};
-	rc = sb_err(&q) ? FAIL(&k, ERR_TOOBIG, CONNECTOR_FAIL, "cursor too long") : api(&k, &r, &list);
-	sb_free(&q);
-	if (rc)
-		return rc;
-	size_t n = json_array_size(list);
-	out->cursor = cursor && *cursor ? arena_strdup(c->arena, cursor) : NULL;
-	out->items = n ? arena_alloc(c->arena, n * sizeof *out->items) : NULL;
-	if (n && !out->items) {
-		json_decref(list);
-		return FAIL(&k, ERR_TOOBIG, CONNECTOR_FAIL, "arena full");
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *no = json_array_get(list, i), *st = json_object_get(no, "status");
-		json_t *acct = json_object_get(st, "account");
-		if (i == 0)
-			out->cursor = jstr(&k, no, "id");
-		if (!jstr_eq(no, "type", "mention") || !json_is_object(st))
-			continue;
-		struct connector_item *it = &out->items[out->n];
-		memset(it, 0, sizeof *it);
-		it->ref.id = jstr(&k, st, "id");
-		it->ref.url = jstr(&k, st, "url");
-		it->parent.id = jstr(&k, st, "in_reply_to_id");
-		it->author.id = jstr(&k, acct, "id");
-		const char *handle = jstr(&k, acct, "acct");
-		if (handle) {
-			char name[320];
-			snprintf(name, sizeof name, "@%s", handle);
-			it->author.name = arena_strdup(c->arena, name);
-		}
-		it->text = html_text(c->arena, json_string_value(json_object_get(st, "content")));
-		it->created_at_ms = time_of(st, "created_at");
-		it->mention = true;
-		if (it->ref.id && it->author.id && it->text)
-			out->n++;
-	}
-	json_decref(list);
-	return ERR_OK;
 }
 
 const struct connector_ops connector_mastodon = {
