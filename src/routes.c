@@ -101,6 +101,8 @@ const struct route http_routes[] = {
 	 "resume: publish the missed posts or move them by the pause's length"},
 	{"GET", "/api/v1/workspaces/:ws/notifications", publish_api_notifications, MIN_MEMBER,
 	 "failed posts, channels to reconnect"},
+	{"POST", "/api/v1/workspaces/:ws/notifications/read", publish_api_notifications_read,
+	 MIN_MEMBER | HTTP_JSON, "mark notifications read up to an id"},
 	{"POST", "/api/v1/workspaces/:ws/ical", publish_api_ical_rotate, MIN_ADMIN,
 	 "new secret iCalendar feed URL (the old one stops working)"},
 	{"DELETE", "/api/v1/workspaces/:ws/ical", publish_api_ical_disable, MIN_ADMIN,

@@ -101,6 +101,7 @@ void publish_api_charter_check(struct req *r);
 void publish_api_pause(struct req *r);
 void publish_api_resume(struct req *r);
 void publish_api_notifications(struct req *r);
+void publish_api_notifications_read(struct req *r);
 
 /* --- the scheduler (scheduler.c) ---------------------------------------- */
 struct scheduler;

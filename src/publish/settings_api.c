@@ -295,8 +295,15 @@ void publish_api_notifications(struct req *r)
 		http_error_rc(r, rc);
 		return;
 	}
+	int64_t unread = 0;
+	rc = store_notifications_unread(r->app->store, r->ws, r->account, &unread);
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
 	struct jw *w = http_json(r);
 	jw_obj(w);
+	jw_kint(w, "unread", unread);
 	jw_key(w, "notifications");
 	jw_arr(w);
 	for (size_t i = 0; i < nl.n; i++) {
@@ -316,9 +323,38 @@ void publish_api_notifications(struct req *r)
 		else
 			jw_null(w);
 		jw_ktime(w, "created_at", n->created_at);
+		jw_kbool(w, "read", n->read);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+	jw_obj_end(w);
+	http_send(r, 200);
+}
+
+static const struct json_field read_fields[] = {
+	{"up_to", JSON_K_INT, true, 0, false},
+};
+
+/* POST …/notifications/read {"up_to": id}: everything up to that id is
+ * read for the caller (a watermark: marking never goes backwards). */
+void publish_api_notifications_read(struct req *r)
+{
+	if (!http_body_check(r, read_fields, 1))
+		return;
+	json_int_t up_to = json_integer_value(json_object_get(r->body, "up_to"));
+	if (up_to < 0) {
+		http_error(r, 422, "invalid_value", "up_to is a notification id", "up_to");
+		return;
+	}
+	int64_t unread = 0;
+	int rc = store_notifications_read(r->app->store, r->ws, r->account, up_to, &unread);
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
+	struct jw *w = http_json(r);
+	jw_obj(w);
+	jw_kint(w, "unread", unread);
 	jw_obj_end(w);
 	http_send(r, 200);
 }

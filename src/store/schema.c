@@ -152,9 +152,10 @@ const char *const store_migrations[] = {
 	"  message TEXT NOT NULL,"
 	"  post_id INTEGER NOT NULL DEFAULT 0,"
 	"  channel_id INTEGER NOT NULL DEFAULT 0,"
-	"  created_at INTEGER NOT NULL,"
-	"  read_at INTEGER NOT NULL DEFAULT 0);"
+	"  created_at INTEGER NOT NULL);"
 	"CREATE INDEX notification_ws ON notification(workspace_id, id);"
+	/* What a member has read: every notification up to this id. */
+	"ALTER TABLE member ADD COLUMN notes_read INTEGER NOT NULL DEFAULT 0;"
 	/* Uploaded images, kept in the database so that a backup of the one
 	 * file holds everything; the same bytes twice are stored once. */
 	"CREATE TABLE media ("

@@ -258,7 +258,8 @@ int store_media_get(struct store *s, struct arena *a, int64_t ws, int64_t id, bo
 struct notification {
 	int64_t id, workspace_id, account_id;   /* account 0: every member */
 	const char *kind, *message;
-	int64_t post_id, channel_id, created_at, read_at;
+	int64_t post_id, channel_id, created_at;
+	bool read;                              /* by the account it was listed for */
 };
 struct notification_list {
 	struct notification *v;
@@ -268,6 +269,11 @@ int store_notify(struct store *s, const struct notification *n);
 /* For `account` (its own and the workspace's), newest first. */
 int store_notification_list(struct store *s, struct arena *a, int64_t ws, int64_t account,
 			    int limit, struct notification_list *out);
+/* Marks every notification of `ws` up to id `up_to` read for `account`
+ * (never moves backwards); `unread` (may be NULL) gets what is left. */
+int store_notifications_read(struct store *s, int64_t ws, int64_t account, int64_t up_to,
+			     int64_t *unread);
+int store_notifications_unread(struct store *s, int64_t ws, int64_t account, int64_t *n);
 
 /* --- jobs --------------------------------------------------------------- */
 /* Jobs waiting to run (state queued), for /metrics. */

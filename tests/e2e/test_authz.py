@@ -98,6 +98,7 @@ CASES = {
         prep=lambda fx, ws: fx.clients["owner"].post("/api/v1/workspaces/%d/pause" % ws,
                                                      {"reason": "crise"})),
     "GET /api/v1/workspaces/:ws/notifications": Case(),
+    "POST /api/v1/workspaces/:ws/notifications/read": Case(body=lambda fx, ws: {"up_to": 1}),
     "POST /api/v1/workspaces/:ws/ical": Case(),
     "DELETE /api/v1/workspaces/:ws/ical": Case(),
     "GET /api/v1/ical/:token": Case(),

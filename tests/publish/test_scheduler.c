@@ -780,3 +780,36 @@ TEST(scheduler_flags_an_idle_channel_whose_login_was_revoked_before_any_post_nee
 	arena_free(&a);
 	fix_close(&f);
 }
+
+TEST(store_marks_notifications_read_per_member_up_to_an_id_never_backwards)
+{
+	struct fix f;
+	REQUIRE(fix_open(&f, 1));
+	int64_t other;
+	REQUIRE(store_account_insert(f.s, "other@x.fr", "Other", "h", 1, &other) == ERR_OK);
+	REQUIRE(store_member_insert(f.s, f.ws, other, "editor", 1) == ERR_OK);
+	struct notification n = {.workspace_id = f.ws, .kind = "post.failed", .message = "a",
+				 .created_at = 1};
+	REQUIRE(store_notify(f.s, &n) == ERR_OK);                 /* to everyone */
+	n.account_id = f.acc;
+	REQUIRE(store_notify(f.s, &n) == ERR_OK);                 /* to the author */
+	struct arena a;
+	arena_init(&a, NULL, 0, 1 << 20);
+	struct notification_list nl;
+	REQUIRE(store_notification_list(f.s, &a, f.ws, f.acc, 10, &nl) == ERR_OK);
+	REQUIRE(nl.n == 2);
+	int64_t first = nl.v[1].id, unread = -1;
+	CHECK(!nl.v[0].read && !nl.v[1].read);
+	REQUIRE(store_notifications_read(f.s, f.ws, f.acc, first, &unread) == ERR_OK);
+	CHECK_EQ_INT((int)unread, 1);
+	REQUIRE(store_notification_list(f.s, &a, f.ws, f.acc, 10, &nl) == ERR_OK);
+	CHECK(!nl.v[0].read && nl.v[1].read);
+	REQUIRE(store_notifications_read(f.s, f.ws, f.acc, 0, &unread) == ERR_OK);
+	CHECK_EQ_INT((int)unread, 1);                             /* not backwards */
+	/* The other member sees only the shared one, still unread. */
+	REQUIRE(store_notifications_unread(f.s, f.ws, other, &unread) == ERR_OK);
+	CHECK_EQ_INT((int)unread, 1);
+	CHECK_EQ_INT(store_notifications_read(f.s, f.ws + 1, f.acc, 1, NULL), ERR_NOTFOUND);
+	arena_free(&a);
+	fix_close(&f);
+}
