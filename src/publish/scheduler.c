@@ -394,8 +394,12 @@ static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
 		rc = store_publish_failed(s, &o->k, o->msg, now);
 	}
 	const char *state = NULL;
-	if (!rc && o->kind != OUT_RETRY)
+	if (!rc && o->kind == OUT_DONE && o->k.single) {
+		rc = store_post_published(s, o->k.post, now);      /* no tally needed */
+		state = "published";
+	} else if (!rc && o->kind != OUT_RETRY) {
 		rc = store_post_settle(s, o->k.post, now, &state);
+	}
 	if (rc || !state)
 		return rc;
 	char target[32];

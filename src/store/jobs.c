@@ -46,7 +46,8 @@ DB_SQL(Q_PUB_LANES,
        " ORDER BY c.due_at LIMIT :max");
 DB_SQL(Q_PUB_HEAD,
        "SELECT j.id, j.workspace_id, j.attempts, j.ref_id, v.post_id, v.state, v.text, v.link,"
-       " v.first_comment, v.media, v.idem_key, v.first_attempt_at, p.author_id, v.options"
+       " v.first_comment, v.media, v.idem_key, v.first_attempt_at, p.author_id, v.options,"
+       " NOT EXISTS (SELECT 1 FROM variant o WHERE o.post_id = v.post_id AND o.id <> v.id)"
        " FROM job j JOIN variant v ON v.id = j.ref_id JOIN post p ON p.id = v.post_id"
        " WHERE j.lane = :lane AND j.state = 'queued' AND j.run_at <= :now"
        " ORDER BY j.run_at, j.id LIMIT 1");
@@ -88,6 +89,9 @@ DB_SQL(Q_POST_SETTLE,
        " WHERE id = :id AND state = 'publishing' AND NOT EXISTS (SELECT 1 FROM variant"
        "   WHERE post_id = :id AND state IN ('pending','publishing'))"
        " RETURNING state = 'published'");
+DB_SQL(Q_POST_PUBLISHED,
+       "UPDATE post SET state = 'published', failure = '', published_at = :now,"
+       " version = version + 1, updated_at = :now WHERE id = :id AND state = 'publishing'");
 /* After a lane's job ends: no other job of the lane runs (one at a time). */
 DB_SQL(Q_LANE_NEXT,
        "UPDATE channel SET due_at = coalesce((SELECT min(run_at) FROM job"
@@ -194,6 +198,7 @@ int store_publish_claim(struct store *s, struct arena *a, int64_t now, int64_t l
 			k.first_attempt_at = db_col_int(st, 11) ? db_col_int(st, 11) : now;
 			k.author = db_col_int(st, 12);
 			k.options = db_col_text(st, a, 13);
+			k.single = db_col_int(st, 14) != 0;
 			if (arena_failed(a))
 				rc = ERR_TOOBIG;
 		}
@@ -295,6 +300,12 @@ int store_publish_failed(struct store *s, const struct claim *k, const char *err
 	if (!rc)
 		rc = exec_id(c, &Q_JOB_DELETE, k->job, 0);
 	return rc ? rc : lane_sync(c, &Q_LANE_NEXT, ":lane", k->channel);
+}
+
+int store_post_published(struct store *s, int64_t post, int64_t now)
+{
+	DB_CONN(s, c);
+	return exec_id(c, &Q_POST_PUBLISHED, post, now);
 }
 
 int store_post_settle(struct store *s, int64_t post, int64_t now, const char **state)

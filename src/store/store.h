@@ -294,6 +294,7 @@ struct claim {
 	                                    earlier attempt may have gone out */
 	/* What the worker needs, so that it does not read the database: */
 	int64_t author, first_attempt_at, channel_updated_at;
+	bool single;                     /* the post's only variant */
 	const char *text, *link, *first_comment, *media, *options, *idem_key;  /* in the arena */
 };
 /* Claims up to `max` due publish jobs, at most one per channel, none on a
@@ -322,6 +323,8 @@ int store_publish_failed(struct store *s, const struct claim *c, const char *err
  * publishing: published, or failed with the variants' reasons. `state`
  * (static string) gets the result, NULL when unchanged. */
 int store_post_settle(struct store *s, int64_t post, int64_t now, const char **state);
+/* The same for a post whose only variant was just published: cheaper. */
+int store_post_published(struct store *s, int64_t post, int64_t now);
 /* Queued publish jobs of workspace `ws` due before `before`: moved by `shift` ms. */
 int store_publish_shift(struct store *s, int64_t ws, int64_t before, int64_t shift);
 
