@@ -265,7 +265,12 @@ void post_api_import(struct req *r)
 	int64_t now = clock_now_ms();
 	int64_t *given = arena_alloc(r->a, (res.n_rows ? res.n_rows : 1) * sizeof *given);
 	size_t n_given = 0;
-	if (!given) {
+	/* The rows accepted so far, as neighbours for the charter's gap and
+	 * per-day rules. */
+	int64_t *row_ch = arena_alloc(r->a, (res.n_rows ? res.n_rows : 1) * sizeof *row_ch);
+	int64_t *row_at = arena_alloc(r->a, (res.n_rows ? res.n_rows : 1) * sizeof *row_at);
+	struct charter_extra before = {.channel = row_ch, .at = row_at};
+	if (!given || !row_ch || !row_at) {
 		http_error_rc(r, ERR_TOOBIG);
 		return;
 	}
@@ -316,7 +321,8 @@ void post_api_import(struct req *r)
 		if (!extra[i]) {
 			/* The charter's errors refuse a row as they refuse a post. */
 			struct charter_report rep;
-			if (publish_charter_check(r->app, r->a, &ws, &posts[i], NULL, &rep) != ERR_OK) {
+			if (publish_charter_check(r->app, r->a, &ws, &posts[i], NULL, &before, &rep) !=
+			    ERR_OK) {
 				extra[i] = "the charter could not be checked";
 			} else if (rep.errors) {
 				for (size_t j = 0; j < rep.v[0].n; j++)
@@ -326,6 +332,10 @@ void post_api_import(struct req *r)
 					}
 			}
 			bad += extra[i] != NULL;
+		}
+		if (!extra[i]) {
+			row_ch[before.n] = vars[i].channel_id;
+			row_at[before.n++] = posts[i].scheduled_at;
 		}
 	}
 	if (bad || dry) {

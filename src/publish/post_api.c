@@ -206,7 +206,7 @@ static void save_and_send(struct req *r, struct post *p, bool insert, bool varia
 static bool charter_gate(struct req *r, const struct workspace *ws, struct post *p)
 {
 	struct charter_report rep;
-	int rc = publish_charter_check(r->app, r->a, ws, p, NULL, &rep);
+	int rc = publish_charter_check(r->app, r->a, ws, p, NULL, NULL, &rep);
 	if (rc) {
 		http_error_rc(r, rc);
 		return false;

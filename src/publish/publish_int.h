@@ -56,11 +56,18 @@ struct charter_report {
 	size_t nv;
 	size_t errors;                  /* findings of severity error, all variants */
 };
+/* Posts not in the database yet that count as neighbours for the charter's
+ * gap and per-day rules: earlier rows of the same import. */
+struct charter_extra {
+	const int64_t *channel, *at;
+	size_t n;
+};
 /* Checks every variant of `p` against the workspace's charter with its
  * channel's override, at p->scheduled_at, messages in `lang` (NULL: the
- * workspace's). */
+ * workspace's); `extra` may be NULL. */
 int publish_charter_check(const struct app *app, struct arena *a, const struct workspace *ws,
-			  const struct post *p, const char *lang, struct charter_report *out);
+			  const struct post *p, const char *lang, const struct charter_extra *extra,
+			  struct charter_report *out);
 /* [{"channel_id","variant","findings":[...]}] */
 void publish_findings_json(struct jw *w, const struct charter_report *rep);
 

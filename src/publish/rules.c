@@ -73,7 +73,8 @@ bool publish_rules_read(struct req *r, int64_t net_max, const char **charter,
 }
 
 int publish_charter_check(const struct app *app, struct arena *a, const struct workspace *ws,
-			  const struct post *p, const char *lang, struct charter_report *out)
+			  const struct post *p, const char *lang, const struct charter_extra *extra,
+			  struct charter_report *out)
 {
 	struct ws_publishing pub;
 	int rc = store_ws_publishing(app->store, a, ws->id, &pub);
@@ -131,6 +132,14 @@ int publish_charter_check(const struct app *app, struct arena *a, const struct w
 						 p->scheduled_at + 172800000, p->id, &t, &nt);
 			if (rc)
 				return rc;
+			size_t cap = nt;
+			for (size_t j = 0; extra && j < extra->n; j++)
+				if (extra->channel[j] == ch.id) {
+					t = arena_grow(a, t, nt, &cap, sizeof *t);
+					if (!t)
+						return ERR_TOOBIG;
+					t[nt++] = extra->at[j];
+				}
 			d.others = t;
 			d.n_others = nt;
 		}

@@ -453,6 +453,19 @@ class Posts(PublishTest):
         texts = [self.ed.get(base + "/posts/%d" % i).json["variants"][0]["text"] for i in r.json["post_ids"]]
         self.assertEqual(texts, ["=SOMME(A1)"])
 
+    def test_an_import_applies_the_charter_to_its_rows_and_between_them(self):
+        ws = self.new_ws(tz="Europe/Paris", lang="fr")
+        acct, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        self.owner.patch(base + "/publishing", {"charter": {"max_per_day": 1, "forbidden": ["gratuit"]}})
+        y = datetime.now().year + 1
+        csv = ("date,time,channel,text\n%d-05-04,09:00,%s,Un\n%d-05-04,18:00,%s,Deux\n"
+               "%d-05-05,09:00,%s,C'est gratuit\n" % (y, acct["handle"], y, acct["handle"], y, acct["handle"]))
+        r = self.ed.post(base + "/posts/import", {"csv": csv})
+        self.assertEqual(r.status, 422, r)
+        self.assertEqual(sorted(p["line"] for p in r.json["problems"]), [3, 4], r.json)
+        self.assertEqual(self.ed.get(base + "/posts").json["posts"], [])
+
     def test_nothing_goes_out_while_paused_and_resume_publishes_the_missed_post(self):
         ws = self.new_ws()
         acct, ch = self.channel(ws)
