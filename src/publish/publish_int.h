@@ -49,7 +49,9 @@ const char *publish_new_key(struct arena *a);
 /* The charter's findings for each variant of a post. */
 struct charter_report {
 	struct variant_findings {
+		size_t variant;
 		int64_t channel_id;
+		const char *part;       /* NULL: the post; "thread[0]", "first_comment" */
 		struct charter_finding *f;
 		size_t n;
 	} *v;

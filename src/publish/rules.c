@@ -72,6 +72,55 @@ bool publish_rules_read(struct req *r, int64_t net_max, const char **charter,
 	return true;
 }
 
+/* The thread's parts and the first comment of variant `vi`: the rules of
+ * the text (words, counts, links, length), not those of the post as a whole
+ * (required words appear once in the post; time rules are the post's). */
+static int check_replies(struct arena *a, const struct charter *eff,
+			 const struct connector_ops *ops, const struct charter_draft *post,
+			 const struct variant *v, size_t vi, int64_t channel,
+			 struct charter_report *out)
+{
+	const char *texts[11], *names[11];
+	size_t n = 0;
+	json_error_t je;
+	json_t *opt = json_loads(v->options && *v->options ? v->options : "{}", 0, &je);
+	const json_t *thread = json_object_get(opt, "thread");
+	for (size_t i = 0; i < json_array_size(thread) && n < 10; i++) {
+		char name[24];
+		snprintf(name, sizeof name, "thread[%zu]", i);
+		texts[n] = arena_strdup(a, json_string_value(json_array_get(thread, i)));
+		names[n++] = arena_strdup(a, name);
+	}
+	json_decref(opt);
+	if (v->first_comment && *v->first_comment) {
+		texts[n] = v->first_comment;
+		names[n++] = "first_comment";
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!texts[i] || !names[i])
+			return ERR_TOOBIG;
+		size_t len = 0;
+		ops->measure(texts[i], strlen(texts[i]), &len);
+		struct charter_draft d = {.text = texts[i], .length = (int64_t)len,
+					  .text_flags = post->text_flags, .tz = post->tz,
+					  .lang = post->lang};
+		struct variant_findings vf = {.variant = vi, .channel_id = channel, .part = names[i]};
+		int rc = charter_check(eff, &d, a, &vf.f, &vf.n);
+		if (rc)
+			return rc;
+		size_t kept = 0;
+		for (size_t j = 0; j < vf.n; j++)
+			if (strcmp(vf.f[j].rule, "required") != 0) {
+				vf.f[kept++] = vf.f[j];
+				out->errors += vf.f[j].severity == CHARTER_ERROR;
+			}
+		vf.n = kept;
+		if (kept)
+			out->v[out->nv++] = vf;
+	}
+	return ERR_OK;
+}
+
 int publish_charter_check(const struct app *app, struct arena *a, const struct workspace *ws,
 			  const struct post *p, const char *lang, const struct charter_extra *extra,
 			  struct charter_report *out)
@@ -85,7 +134,9 @@ int publish_charter_check(const struct app *app, struct arena *a, const struct w
 	if (rc)
 		return rc;
 	memset(out, 0, sizeof *out);
-	out->v = arena_alloc(a, (p->nv ? p->nv : 1) * sizeof *out->v);
+	/* A group for each variant, and for each of its replies with findings
+	 * (at most 10 thread parts and a first comment). */
+	out->v = arena_alloc(a, (p->nv ? p->nv : 1) * 12 * sizeof *out->v);
 	if (!out->v)
 		return ERR_TOOBIG;
 	for (size_t i = 0; i < p->nv; i++) {
@@ -144,12 +195,15 @@ int publish_charter_check(const struct app *app, struct arena *a, const struct w
 			d.n_others = nt;
 		}
 		struct variant_findings *vf = &out->v[out->nv++];
-		vf->channel_id = ch.id;
+		*vf = (struct variant_findings){.variant = i, .channel_id = ch.id};
 		rc = charter_check(eff, &d, a, &vf->f, &vf->n);
 		if (rc)
 			return rc;
 		for (size_t j = 0; j < vf->n; j++)
 			out->errors += vf->f[j].severity == CHARTER_ERROR;
+		rc = check_replies(a, eff, ops, &d, v, i, ch.id, out);
+		if (rc)
+			return rc;
 	}
 	return ERR_OK;
 }
@@ -159,8 +213,10 @@ void publish_findings_json(struct jw *w, const struct charter_report *rep)
 	jw_arr(w);
 	for (size_t i = 0; i < rep->nv; i++) {
 		jw_obj(w);
-		jw_kint(w, "variant", (int64_t)i);
+		jw_kint(w, "variant", (int64_t)rep->v[i].variant);
 		jw_kint(w, "channel_id", rep->v[i].channel_id);
+		if (rep->v[i].part)
+			jw_kstr(w, "part", rep->v[i].part);
 		jw_key(w, "findings");
 		charter_findings_json(w, rep->v[i].f, rep->v[i].n);
 		jw_obj_end(w);

@@ -184,7 +184,23 @@ void publish_api_charter_check(struct req *r)
 				   "variants");
 			return;
 		}
-		p.v[i] = (struct variant){.channel_id = ch.id, .text = text};
+		/* The composer's thread and first comment are checked too. */
+		const json_t *thread = json_object_get(o, "thread");
+		const char *options = "{}";
+		if (json_is_array(thread)) {
+			json_t *wrap = json_pack("{s:O}", "thread", thread);
+			char *txt = wrap ? json_dumps(wrap, JSON_COMPACT) : NULL;
+			json_decref(wrap);
+			options = txt ? arena_strdup(r->a, txt) : NULL;
+			free(txt);
+			if (!options) {
+				http_error_rc(r, ERR_TOOBIG);
+				return;
+			}
+		}
+		p.v[i] = (struct variant){.channel_id = ch.id, .text = text, .options = options,
+					  .first_comment = json_string_value(
+						  json_object_get(o, "first_comment"))};
 	}
 	const char *when = json_str(r->body, "scheduled_at");
 	if (when && tz_parse_rfc3339(when, strlen(when), &p.scheduled_at, NULL) != ERR_OK) {

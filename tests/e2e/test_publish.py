@@ -348,6 +348,17 @@ class Posts(PublishTest):
         r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": text}],
                                            "scheduled_at": rfc3339(3600), "override_reason": "moi"})
         self.assertEqual(r.status, 422, r)
+        # Thread parts and the first comment follow the charter's text rules too.
+        r = self.ed.post(base + "/charter/check", {"variants": [{
+            "channel_id": ch["id"], "text": "Bonjour", "thread": ["Suite", "Tout est gratuit"],
+            "first_comment": "#a #b en commentaire"}]})
+        self.assertEqual(r.status, 200, r)
+        parts = {(g.get("part"), f["rule"]) for g in r.json["variants"] for f in g["findings"]}
+        self.assertEqual(parts, {("thread[1]", "forbidden"), ("first_comment", "max_hashtags")})
+        r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "Bonjour",
+                                                         "thread": ["Tout est gratuit"]}],
+                                           "scheduled_at": rfc3339(3600)})
+        self.assertEqual((r.status, r.json["findings"][1]["part"]), (422, "thread[0]"), r)
         r = self.owner.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": text}],
                                               "scheduled_at": rfc3339(3600),
                                               "override_reason": "Opération validée par le client"})
