@@ -531,8 +531,11 @@ void post_api_cancel(struct req *r)
 	struct post p;
 	if (!load(r, &p, NULL, NULL))
 		return;
-	if (!in_state(&p, (const char *const[]){"draft", "in_review", "approved", "scheduled",
-						"failed", NULL})) {
+	/* A post "publishing" but with nothing out nor in flight (it waits for
+	 * a retry or for its channel's new login) can still be called back. */
+	bool waiting = strcmp(p.state, "publishing") == 0 && vs_pending(&p);
+	if (!waiting && !in_state(&p, (const char *const[]){"draft", "in_review", "approved",
+							   "scheduled", "failed", NULL})) {
 		wrong_state(r, &p, "canceled");
 		return;
 	}

@@ -139,6 +139,9 @@ static void after_failure(struct scheduler *sc, struct channel_conn *cc, struct 
 	o->kind = OUT_RETRY;
 	o->variant_pending = !maybe_out && !o->k.recheck;
 	if (res->fate == CONNECTOR_REAUTH) {
+		/* A refused session is a definite answer: the network created
+		 * nothing (unless this call was a lookup of an earlier attempt). */
+		o->variant_pending = !o->k.recheck;
 		char why[sizeof res->msg];
 		snprintf(why, sizeof why, "%s", res->msg);
 		int rc = channel_relogin(sc->app, cc);

@@ -58,9 +58,11 @@ DB_SQL(Q_VAR_PUBLISHING,
        "UPDATE variant SET state = 'publishing', first_attempt_at = CASE WHEN"
        " first_attempt_at = 0 THEN :now ELSE first_attempt_at END WHERE id = :id");
 DB_SQL(Q_CH_BUSY, "SELECT count(*) FROM variant WHERE channel_id = :id AND state = 'publishing'");
+/* The version moves with every claim, so that an edit or a cancel read
+ * before it is refused (store_post_update). */
 DB_SQL(Q_POST_PUBLISHING,
-       "UPDATE post SET state = 'publishing', version = version + 1, updated_at = :now"
-       " WHERE id = :id AND state = 'scheduled'");
+       "UPDATE post SET state = CASE WHEN state = 'scheduled' THEN 'publishing' ELSE state END,"
+       " version = version + 1, updated_at = :now WHERE id = :id");
 DB_SQL(Q_JOBS_RECOVER,
        "UPDATE job SET state = 'queued', lease_until = 0 WHERE state = 'running'");
 DB_SQL(Q_JOB_DELETE, "DELETE FROM job WHERE id = :id");

@@ -477,6 +477,36 @@ class Posts(PublishTest):
         self.assertEqual(sorted(p["line"] for p in r.json["problems"]), [3, 4], r.json)
         self.assertEqual(self.ed.get(base + "/posts").json["posts"], [])
 
+    def test_a_post_waiting_for_its_channel_can_be_canceled_unless_something_may_be_out(self):
+        ws = self.new_ws()
+        _, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        ids = []
+        for t in ("attend", "en vol"):
+            r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": t}],
+                                               "scheduled_at": rfc3339(86400)})
+            self.assertEqual(r.status, 201, r)
+            ids.append(r.json["id"])
+        # The state a refused login leaves (the post claimed, its variant pending again, the
+        # channel waiting for a new login), and one whose attempt may be out, set in the
+        # database as the scheduler would have left them.
+        con = sqlite3.connect(os.path.join(self.server.data, "tribu.db"), timeout=10)
+        with con:
+            con.execute("UPDATE channel SET status = 'needs_reconnect' WHERE id = ?", (ch["id"],))
+            con.execute("UPDATE post SET state = 'publishing', version = version + 1 WHERE id IN (?, ?)",
+                        tuple(ids))
+            con.execute("UPDATE variant SET state = 'publishing' WHERE post_id = ?", (ids[1],))
+        con.close()
+        r = self.ed.post(base + "/posts/%d/cancel" % ids[1])
+        self.assertError(r, 409, "wrong_state", "state")
+        r = self.ed.post(base + "/posts/%d/cancel" % ids[0])
+        self.assertEqual((r.status, r.json["state"]), (200, "canceled"), r)
+        con = sqlite3.connect(os.path.join(self.server.data, "tribu.db"), timeout=10)
+        jobs = con.execute("SELECT count(*) FROM job j JOIN variant v ON v.id = j.ref_id"
+                           " WHERE v.post_id = ?", (ids[0],)).fetchone()[0]
+        con.close()
+        self.assertEqual(jobs, 0)
+
     def test_nothing_goes_out_while_paused_and_resume_publishes_the_missed_post(self):
         ws = self.new_ws()
         acct, ch = self.channel(ws)
