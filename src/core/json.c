@@ -2,8 +2,10 @@
 #include "core/json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/err.h"
 #include "core/str.h"
 
@@ -88,4 +90,14 @@ int json_check(const json_t *obj, const struct json_field *fields, size_t n,
 const char *json_str(const json_t *obj, const char *name)
 {
 	return json_string_value(json_object_get(obj, name));
+}
+
+const char *json_text(const json_t *v, struct arena *a)
+{
+	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	if (!text)
+		abort();    /* jansson fails only on allocation */
+	const char *out = arena_strdup(a, text);
+	free(text);
+	return out;
 }

@@ -31,6 +31,11 @@ struct json_problem {
 int json_check(const json_t *obj, const struct json_field *fields, size_t n,
 	       struct json_problem *p);
 
+/* `v` as compact JSON text with sorted keys (the canonical form Tribu
+ * stores), copied into `a`; NULL only past the arena's cap. */
+struct arena;
+const char *json_text(const json_t *v, struct arena *a);
+
 /* The string field `name` (after json_check), or NULL when absent. */
 const char *json_str(const json_t *obj, const char *name);
 

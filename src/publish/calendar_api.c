@@ -275,11 +275,18 @@ void post_api_import(struct req *r)
 		return;
 	}
 	size_t bad = res.n_problems;
+	/* The slot search and the charter check of one row allocate as much as
+	 * the row is worth (neighbours, parsed rules): in a scratch arena of
+	 * its own, or 5,000 rows would not fit in the request's. */
+	struct arena scratch;
+	arena_init(&scratch, NULL, 0, 4u << 20);
 	for (size_t i = 0; i < res.n_rows; i++) {
 		const struct import_row *row = &res.rows[i];
 		extra[i] = NULL;
 		if (!row->ok)
 			continue;
+		arena_free(&scratch);
+		arena_init(&scratch, NULL, 0, 4u << 20);
 		const char *text = unguard(row->text);
 		const struct channel *ch = find_channel(&cl, unguard(row->channel));
 		const struct connector_ops *ops = ch ? connector_find(ch->network) : NULL;
@@ -309,7 +316,7 @@ void post_api_import(struct req *r)
 			/* From that day, never before now, and not a slot an
 			 * earlier row of the file took. */
 			int64_t at, after = row->at_ms - 1 > now ? row->at_ms - 1 : now;
-			if (publish_next_slot(r->app, r->a, &ws, &posts[i], after, given, n_given,
+			if (publish_next_slot(r->app, &scratch, &ws, &posts[i], after, given, n_given,
 					      &at) != ERR_OK) {
 				extra[i] = "no time given and the channel has no free queue slot";
 				bad++;
@@ -321,16 +328,17 @@ void post_api_import(struct req *r)
 		if (!extra[i]) {
 			/* The charter's errors refuse a row as they refuse a post. */
 			struct charter_report rep;
-			if (publish_charter_check(r->app, r->a, &ws, &posts[i], NULL, &before, &rep) !=
-			    ERR_OK) {
-				extra[i] = "the charter could not be checked";
-			} else if (rep.errors) {
-				for (size_t j = 0; j < rep.v[0].n; j++)
-					if (rep.v[0].f[j].severity == CHARTER_ERROR) {
-						extra[i] = rep.v[0].f[j].message;
-						break;
-					}
+			rc = publish_charter_check(r->app, &scratch, &ws, &posts[i], NULL, &before, &rep);
+			if (rc) {                /* the server's trouble, not the file's */
+				arena_free(&scratch);
+				http_error_rc(r, rc);
+				return;
 			}
+			for (size_t j = 0; rep.errors && !extra[i] && j < rep.v[0].n; j++)
+				if (rep.v[0].f[j].severity == CHARTER_ERROR) {
+					const char *m = arena_strdup(r->a, rep.v[0].f[j].message);
+					extra[i] = m ? m : "the charter refuses this line";
+				}
 			bad += extra[i] != NULL;
 		}
 		if (!extra[i]) {
@@ -338,6 +346,7 @@ void post_api_import(struct req *r)
 			row_at[before.n++] = posts[i].scheduled_at;
 		}
 	}
+	arena_free(&scratch);
 	if (bad || dry) {
 		struct jw *w = http_json(r);
 		jw_obj(w);

@@ -117,10 +117,8 @@ static const char *read_options(struct req *r, const json_t *o,
 		json_object_set_new(out, "visibility", json_string(vis));
 	if (cw)
 		json_object_set_new(out, "content_warning", json_string(cw));
-	char *txt = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+	const char *res = json_text(out, r->a);
 	json_decref(out);
-	const char *res = txt ? arena_strdup(r->a, txt) : NULL;
-	free(txt);
 	if (!res)
 		http_error_rc(r, ERR_TOOBIG);
 	return res;
@@ -164,10 +162,8 @@ static const char *read_media(struct req *r, const json_t *arr, size_t vi)
 						     (json_int_t)json_integer_value(id), "alt",
 						     alt ? json_string_value(alt) : ""));
 	}
-	char *txt = json_dumps(out, JSON_COMPACT);
+	const char *res = json_text(out, r->a);
 	json_decref(out);
-	const char *res = txt ? arena_strdup(r->a, txt) : NULL;
-	free(txt);
 	if (!res)
 		http_error_rc(r, ERR_TOOBIG);
 	return res;
@@ -281,9 +277,7 @@ bool post_read_labels(struct req *r, const json_t *arr, const char **out)
 			return false;
 		}
 	}
-	char *txt = json_dumps(arr, JSON_COMPACT);
-	*out = txt ? arena_strdup(r->a, txt) : NULL;
-	free(txt);
+	*out = json_text(arr, r->a);
 	if (!*out) {
 		http_error_rc(r, ERR_TOOBIG);
 		return false;

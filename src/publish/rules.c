@@ -179,13 +179,13 @@ int publish_charter_check(const struct app *app, struct arena *a, const struct w
 			 * (a local day is at most 26 hours long). */
 			int64_t *t;
 			size_t nt;
-			rc = store_channel_times(app->store, a, ch.id, p->scheduled_at - 172800000,
-						 p->scheduled_at + 172800000, p->id, &t, &nt);
+			int64_t from = p->scheduled_at - 172800000, to = p->scheduled_at + 172800000;
+			rc = store_channel_times(app->store, a, ch.id, from, to, p->id, &t, &nt);
 			if (rc)
 				return rc;
 			size_t cap = nt;
 			for (size_t j = 0; extra && j < extra->n; j++)
-				if (extra->channel[j] == ch.id) {
+				if (extra->channel[j] == ch.id && extra->at[j] >= from && extra->at[j] < to) {
 					t = arena_grow(a, t, nt, &cap, sizeof *t);
 					if (!t)
 						return ERR_TOOBIG;

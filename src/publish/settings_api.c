@@ -100,9 +100,7 @@ static const char *read_campaigns(struct req *r, const json_t *c)
 		http_error(r, 422, "invalid_value", why, "campaigns");
 		return NULL;
 	}
-	char *txt = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
-	const char *out = txt ? arena_strdup(r->a, txt) : NULL;
-	free(txt);
+	const char *out = json_text(c, r->a);
 	if (!out)
 		http_error_rc(r, ERR_TOOBIG);
 	return out;
@@ -189,10 +187,8 @@ void publish_api_charter_check(struct req *r)
 		const char *options = "{}";
 		if (json_is_array(thread)) {
 			json_t *wrap = json_pack("{s:O}", "thread", thread);
-			char *txt = wrap ? json_dumps(wrap, JSON_COMPACT) : NULL;
+			options = json_text(wrap, r->a);
 			json_decref(wrap);
-			options = txt ? arena_strdup(r->a, txt) : NULL;
-			free(txt);
 			if (!options) {
 				http_error_rc(r, ERR_TOOBIG);
 				return;
@@ -237,20 +233,24 @@ void publish_api_pause(struct req *r)
 		http_error(r, 400, "missing_field", "say why publishing is paused", "reason");
 		return;
 	}
+	/* The state is read in the transaction that changes it: two pauses
+	 * at once cannot both succeed. */
 	struct ws_publishing p;
 	struct store *s = r->app->store;
-	int rc = store_ws_publishing(s, r->a, r->ws, &p);
-	if (!rc && p.paused_at) {
-		http_error(r, 409, "already_paused", "publishing is already paused", NULL);
-		return;
-	}
-	if (!rc)
-		rc = store_begin(s);
+	int rc = store_begin(s);
 	if (!rc) {
-		rc = store_ws_set_pause(s, r->ws, clock_now_ms(), why);
+		rc = store_ws_publishing(s, r->a, r->ws, &p);
+		if (!rc && p.paused_at)
+			rc = ERR_CONFLICT;
+		if (!rc)
+			rc = store_ws_set_pause(s, r->ws, clock_now_ms(), why);
 		if (!rc)
 			rc = workspace_audit(r, 0, "publishing.pause", "", json_pack("{s:s}", "reason", why));
 		rc = store_end(s, rc);
+	}
+	if (rc == ERR_CONFLICT) {
+		http_error(r, 409, "already_paused", "publishing is already paused", NULL);
+		return;
 	}
 	if (rc) {
 		http_error_rc(r, rc);
@@ -277,16 +277,14 @@ void publish_api_resume(struct req *r)
 	}
 	struct ws_publishing p;
 	struct store *s = r->app->store;
-	int rc = store_ws_publishing(s, r->a, r->ws, &p);
-	if (!rc && !p.paused_at) {
-		http_error(r, 409, "not_paused", "publishing is not paused", NULL);
-		return;
-	}
 	int64_t now = clock_now_ms();
-	if (!rc)
-		rc = store_begin(s);
+	int rc = store_begin(s);
 	if (!rc) {
-		rc = store_ws_set_pause(s, r->ws, 0, "");
+		rc = store_ws_publishing(s, r->a, r->ws, &p);
+		if (!rc && !p.paused_at)
+			rc = ERR_CONFLICT;
+		if (!rc)
+			rc = store_ws_set_pause(s, r->ws, 0, "");
 		if (!rc && shift)
 			rc = store_publish_shift(s, r->ws, now, now - p.paused_at);
 		if (!rc)
@@ -294,6 +292,10 @@ void publish_api_resume(struct req *r)
 					     json_pack("{s:s, s:I}", "missed", missed, "paused_ms",
 						       (json_int_t)(now - p.paused_at)));
 		rc = store_end(s, rc);
+	}
+	if (rc == ERR_CONFLICT) {
+		http_error(r, 409, "not_paused", "publishing is not paused", NULL);
+		return;
 	}
 	if (rc) {
 		http_error_rc(r, rc);

@@ -47,10 +47,14 @@ DB_SQL(Q_VAR_INSERT,
 DB_SQL(Q_VAR_OF, "SELECT " VARIANT_COLS " FROM variant v JOIN channel c ON c.id = v.channel_id"
 		 " WHERE v.post_id = :post ORDER BY v.id");
 DB_SQL(Q_VAR_DELETE_ALL, "DELETE FROM variant WHERE post_id = :post");
+/* By the calendar index (the workspace's posts in the range), not by the
+ * channel's variants: a channel's whole history is not read for one day. */
 DB_SQL(Q_CH_TIMES,
-       "SELECT p.scheduled_at FROM variant v JOIN post p ON p.id = v.post_id"
-       " WHERE v.channel_id = :channel AND p.id <> :except AND p.scheduled_at >= :from"
-       " AND p.scheduled_at < :to AND p.state IN ('scheduled','publishing','published')"
+       "SELECT p.scheduled_at FROM post p"
+       " WHERE p.workspace_id = (SELECT workspace_id FROM channel WHERE id = :channel)"
+       " AND p.scheduled_at >= :from AND p.scheduled_at < :to AND p.id <> :except"
+       " AND p.state IN ('scheduled','publishing','published')"
+       " AND EXISTS (SELECT 1 FROM variant v WHERE v.post_id = p.id AND v.channel_id = :channel)"
        " ORDER BY p.scheduled_at LIMIT 10000");
 
 static void read_post(struct db_stmt *st, struct arena *a, void *row)

@@ -7,6 +7,7 @@
 #include "app.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/json.h"
 #include "core/str.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -78,11 +79,7 @@ const char *workspace_hours_canonical(const json_t *v, struct arena *a, const ch
 			prev_end = to;
 		}
 	}
-	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text)
-		abort();    /* jansson fails only on allocation */
-	char *out = arena_strdup(a, text);
-	free(text);
+	const char *out = json_text(v, a);
 	if (!out)
 		*why = "business_hours too large";
 	return out;

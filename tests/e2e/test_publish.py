@@ -507,14 +507,30 @@ class Posts(PublishTest):
         con.close()
         self.assertEqual(jobs, 0)
 
+    def test_an_import_of_5000_rows_the_limit_is_checked_and_created_whole(self):
+        ws = self.new_ws(tz="Europe/Paris")
+        acct, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        self.owner.patch(base + "/publishing", {"charter": {"forbidden": ["gratuit"], "max_per_day": 500}})
+        y = datetime.now().year + 1
+        rows = ["date,time,channel,text"] + [
+            "%d-%02d-%02d,%02d:%02d,%s,Message %d" % (y, 1 + i // 480 % 12, 1 + i // 20 % 24, 8 + i % 10,
+                                                     i % 60, acct["handle"], i) for i in range(5000)]
+        r = self.ed.post(base + "/posts/import", {"csv": "\n".join(rows) + "\n"})
+        self.assertEqual((r.status, r.json["imported"]), (201, 5000), str(r.json)[:300])
+        r = self.ed.post(base + "/posts/import", {"csv": "\n".join(rows + rows[1:2]) + "\n"})
+        self.assertEqual(r.status, 422, str(r.json)[:300])
+
     def test_nothing_goes_out_while_paused_and_resume_publishes_the_missed_post(self):
         ws = self.new_ws()
         acct, ch = self.channel(ws)
         base = "%s/%d" % (API, ws["id"])
         self.assertError(self.owner.post(base + "/pause", {"reason": ""}), 400, "missing_field", "reason")
         self.assertError(self.ed.post(base + "/pause", {"reason": "x"}), 403)
+        self.assertError(self.owner.post(base + "/resume", {"missed": "publish"}), 409, "not_paused")
         r = self.owner.post(base + "/pause", {"reason": "Crise en cours"})
         self.assertEqual((r.status, r.json["paused"]), (200, True), r)
+        self.assertError(self.owner.post(base + "/pause", {"reason": "encore"}), 409, "already_paused")
         r = self.ed.post(base + "/posts", {"variants": [{"channel_id": ch["id"], "text": "Pendant la pause"}],
                                            "scheduled_at": rfc3339(1)})
         self.assertEqual(r.status, 201, r)
