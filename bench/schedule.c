@@ -62,6 +62,7 @@ struct result {
 	long maxrss_kb;            /* of the whole phase process */
 	int64_t published, failed, duplicates, live, retried, rechecked;
 	double db_ms;              /* scheduler's time in its transactions */
+	int64_t turns;             /* and their number */
 };
 
 static void die(const char *what, int rc)
@@ -166,7 +167,7 @@ static void build(int64_t n, const char *dir)
 					 .scheduled_at = BASE_DUE, .v = &v, .nv = 1};
 			rc = store_post_insert(s, &p, now);
 			if (!rc)
-				rc = store_publish_schedule(s, ws, v.id, v.channel_id, BASE_DUE, now);
+				rc = store_publish_schedule(s, v.id, v.channel_id, BASE_DUE);
 		}
 		if ((rc = store_end(s, rc)))
 			die("posts", rc);
@@ -219,6 +220,7 @@ static void run(int64_t n, const char *dir, int64_t workers)
 	r.retried = st.retried;
 	r.rechecked = st.rechecked;
 	r.db_ms = (double)st.db_ns / 1e6;
+	r.turns = st.turns;
 	r.duplicates = fake_duplicates();
 	r.live = fake_live_posts();
 	int64_t queued = -1;
@@ -350,8 +352,9 @@ static void report(const struct result *run_r, const struct result *base_r)
 	       "CPU ratio %.2f\n",
 	       us_post - base_us, run_r->wall_ms / base_r->wall_ms,
 	       base_r->cpu_ms > 0 ? run_r->cpu_ms / base_r->cpu_ms : 0.0);
-	printf("  DB transactions: %.2f s in total, %.1f us/post\n", run_r->db_ms / 1e3,
-	       run_r->db_ms * 1e3 / (double)run_r->n);
+	printf("  DB transactions: %lld, %.1f posts each, %.2f s in total, %.1f us/post\n",
+	       (long long)run_r->turns, (double)run_r->n / (double)(run_r->turns ? run_r->turns : 1),
+	       run_r->db_ms / 1e3, run_r->db_ms * 1e3 / (double)run_r->n);
 	printf("  published %lld, failed %lld, retried %lld, rechecked %lld, on the network %lld, "
 	       "duplicates %lld (target 0)%s\n",
 	       (long long)run_r->published, (long long)run_r->failed, (long long)run_r->retried,

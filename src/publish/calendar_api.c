@@ -378,8 +378,8 @@ void post_api_import(struct req *r)
 		vars[i].idem_key = publish_new_key(r->a);
 		rc = store_post_insert(s, &posts[i], now);
 		if (!rc && strcmp(posts[i].state, "scheduled") == 0)
-			rc = store_publish_schedule(s, r->ws, vars[i].id, vars[i].channel_id,
-						    posts[i].scheduled_at, now);
+			rc = store_publish_schedule(s, vars[i].id, vars[i].channel_id,
+						    posts[i].scheduled_at);
 	}
 	if (!rc)
 		rc = workspace_audit(r, 0, "post.import", "",

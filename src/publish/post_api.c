@@ -176,8 +176,8 @@ static int save(struct req *r, struct post *p, bool insert, bool variants, const
 	if (!rc && strcmp(p->state, "scheduled") == 0)
 		for (size_t i = 0; !rc && i < p->nv; i++)
 			if (strcmp(p->v[i].state, "published") != 0)
-				rc = store_publish_schedule(s, r->ws, p->v[i].id, p->v[i].channel_id,
-							    p->scheduled_at, now);
+				rc = store_publish_schedule(s, p->v[i].id, p->v[i].channel_id,
+							    p->scheduled_at);
 	char target[32];
 	snprintf(target, sizeof target, "post %lld", (long long)p->id);
 	if (!rc)

@@ -118,6 +118,7 @@ void scheduler_wake(struct scheduler *s);
 struct scheduler_stats {
 	int64_t claimed, published, retried, failed, rechecked, found_on_recheck;
 	int64_t db_ns;                     /* time in claim and outcome transactions */
+	int64_t turns;                     /* those transactions */
 };
 void scheduler_stats(struct scheduler *s, struct scheduler_stats *out);
 

@@ -35,11 +35,10 @@
 #include "store/store.h"
 #include "workspace/workspace.h"
 
-#define LEASE_MS (15 * 60 * 1000)
 #define REPAIR_MS 60000              /* how often channel due times are recomputed */
 #define RETRY_CAP_MS (60 * 60 * 1000)
 #define CHECKS_MAX 8                 /* channel checks handed out at a time */
-#define BATCH_MS 5                  /* how long an outcome may wait for others */
+#define BATCH_MS 15                  /* how long an outcome may wait for others */
 #define JOB_ARENA_CAP (64u << 20)
 
 enum outcome_kind { OUT_DONE, OUT_RETRY, OUT_FAIL };
@@ -59,7 +58,7 @@ struct outcome {
 /* A claimed job for a worker, its strings in one block of its own (the
  * claim's arena lives for one turn only). */
 struct task {
-	struct claim k;                  /* k.job 0: a channel check of k.channel */
+	struct claim k;                  /* k.variant 0: a channel check of k.channel */
 	char *mem;
 };
 
@@ -94,14 +93,16 @@ struct scheduler {
 	pthread_cond_t work_cv, disp_cv;
 	struct task *tasks;              /* ring of claimed jobs for the workers */
 	size_t task_head, ntasks;
-	struct outcome *outs;            /* outcomes for the dispatcher */
+	struct outcome **outs;           /* outcomes for the dispatcher (each its own
+	                                    block: only pointers move under mu) */
 	size_t nouts;
 	size_t inflight;                 /* claimed, outcome not yet committed */
+	size_t idle;                     /* workers waiting for a task */
 	bool stopping, woken;
 	size_t checks;                   /* channel checks handed out, not finished */
 	struct channel_cache *cache;
 
-	atomic_llong claimed, published, retried, failed, rechecked, found, db_ns;
+	atomic_llong claimed, published, retried, failed, rechecked, found, db_ns, turns;
 };
 
 /* --- the worker side: one job, one channel, network calls ---------------- */
@@ -335,11 +336,13 @@ static void *worker_main(void *arg)
 {
 	struct scheduler *sc = arg;
 	static _Thread_local char first[64 * 1024];
-	struct outcome o;
 	pthread_mutex_lock(&sc->mu);
 	for (;;) {
-		while (sc->ntasks == 0 && !sc->stopping)
+		while (sc->ntasks == 0 && !sc->stopping) {
+			sc->idle++;
 			pthread_cond_wait(&sc->work_cv, &sc->mu);
+			sc->idle--;
+		}
 		if (sc->ntasks == 0)
 			break;
 		struct task t = sc->tasks[sc->task_head];
@@ -349,24 +352,24 @@ static void *worker_main(void *arg)
 
 		struct arena a;
 		arena_init(&a, first, sizeof first, JOB_ARENA_CAP);
-		if (t.k.job == 0) {
+		if (t.k.variant == 0) {
 			check_channel(sc, &a, t.k.channel);
 			arena_free(&a);
 			pthread_mutex_lock(&sc->mu);
 			sc->checks--;
 			continue;
 		}
-		run_job(sc, &a, &t.k, &o);
+		struct outcome *o = xmalloc(sizeof *o);
+		run_job(sc, &a, &t.k, o);
 		arena_free(&a);
 		free(t.mem);
 
 		pthread_mutex_lock(&sc->mu);
 		sc->outs[sc->nouts++] = o;
-		/* The dispatcher waits BATCH_MS from the first outcome anyway:
-		 * wake it for that one, for a full batch, or when the workers
-		 * run dry, not for every outcome. */
-		if (sc->nouts == 1 || sc->nouts >= sc->capacity / 2 || sc->ntasks == 0 ||
-		    sc->stopping)
+		/* The dispatcher waits BATCH_MS from the first outcome anyway
+		 * (less when the workers run dry): wake it for that one or for
+		 * a full batch, not for every outcome. */
+		if (sc->nouts == 1 || sc->nouts >= sc->capacity / 2 || sc->stopping)
 			pthread_cond_signal(&sc->disp_cv);
 	}
 	pthread_mutex_unlock(&sc->mu);
@@ -394,7 +397,7 @@ static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
 		rc = store_publish_retry(s, &o->k, o->run_at, o->msg, o->variant_pending, o->refund);
 		break;
 	default:
-		rc = store_publish_failed(s, &o->k, o->msg, now);
+		rc = store_publish_failed(s, &o->k, o->msg);
 	}
 	const char *state = NULL;
 	if (!rc && o->kind == OUT_DONE && o->k.single) {
@@ -428,7 +431,7 @@ static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
  * post low: the pages a turn touches are written once for the whole batch.
  * False when the database refused: nothing changed, the outcomes stay to be
  * written on the next turn (never dropped). */
-static bool turn(struct scheduler *sc, struct arena *a, struct outcome *v, size_t nv,
+static bool turn(struct scheduler *sc, struct arena *a, struct outcome **v, size_t nv,
 		 struct claim *got, size_t room, size_t *ngot)
 {
 	int64_t t0 = clock_mono_ns(), now = clock_now_ms();
@@ -436,11 +439,12 @@ static bool turn(struct scheduler *sc, struct arena *a, struct outcome *v, size_
 	*ngot = 0;
 	int rc = store_begin(s);
 	for (size_t i = 0; !rc && i < nv; i++)
-		rc = write_one(sc, &v[i], now);
+		rc = write_one(sc, v[i], now);
 	if (!rc && room)
-		rc = store_publish_claim(s, a, now, now + LEASE_MS, room, got, ngot);
+		rc = store_publish_claim(s, a, now, room, got, ngot);
 	rc = store_end(s, rc);   /* also after a failed begin: it returns rc */
 	atomic_fetch_add(&sc->db_ns, clock_mono_ns() - t0);
+	atomic_fetch_add(&sc->turns, 1);
 	if (rc) {
 		*ngot = 0;
 		log_warn("cannot record %zu outcomes and claim due posts yet: %s", nv, err_str(rc));
@@ -448,15 +452,30 @@ static bool turn(struct scheduler *sc, struct arena *a, struct outcome *v, size_
 	}
 	atomic_fetch_add(&sc->claimed, (long long)*ngot);
 	for (size_t i = 0; i < nv; i++) {
-		atomic_fetch_add(v[i].kind == OUT_DONE    ? &sc->published
-				 : v[i].kind == OUT_RETRY ? &sc->retried
-							  : &sc->failed,
+		atomic_fetch_add(v[i]->kind == OUT_DONE    ? &sc->published
+				 : v[i]->kind == OUT_RETRY ? &sc->retried
+							   : &sc->failed,
 				 1);
-		if (v[i].kind != OUT_DONE)
-			log_info("post %lld on channel %lld: %s", (long long)v[i].k.post,
-				 (long long)v[i].k.channel, v[i].msg);
+		if (v[i]->kind != OUT_DONE)
+			log_info("post %lld on channel %lld: %s", (long long)v[i]->k.post,
+				 (long long)v[i]->k.channel, v[i]->msg);
+		free(v[i]);
 	}
 	return true;
+}
+
+/* As many workers as there are new tasks, not all of them: a broadcast to a
+ * hundred idle threads for three tasks costs each of them a wake-up and a
+ * fight for the mutex. Under sc->mu. */
+static void wake_workers(struct scheduler *sc, size_t n)
+{
+	if (n >= sc->idle) {
+		if (sc->idle)
+			pthread_cond_broadcast(&sc->work_cv);
+		return;
+	}
+	while (n--)
+		pthread_cond_signal(&sc->work_cv);
 }
 
 static void wait_until(struct scheduler *sc, int64_t when_ms)
@@ -478,7 +497,7 @@ static void wait_until(struct scheduler *sc, int64_t when_ms)
 static void *dispatcher_main(void *arg)
 {
 	struct scheduler *sc = arg;
-	struct outcome *batch = xmalloc(sc->capacity * sizeof *batch);
+	struct outcome **batch = xmalloc(sc->capacity * sizeof *batch);
 	struct claim *got = xmalloc(sc->capacity * sizeof *got);
 	size_t pending = 0;              /* outcomes taken, not yet written */
 	int64_t first_pending = 0, next_claim = 0, next_repair = clock_now_ms() + REPAIR_MS;
@@ -554,11 +573,8 @@ static void *dispatcher_main(void *arg)
 			sc->ntasks++;
 			sc->checks++;
 		}
-		if (nchecks)
-			pthread_cond_broadcast(&sc->work_cv);
 		sc->inflight += n;
-		if (n)
-			pthread_cond_broadcast(&sc->work_cv);
+		wake_workers(sc, n + nchecks);
 		if (!ok)
 			wait_until(sc, clock_now_ms() + 50);    /* the database is busy */
 	}
@@ -573,7 +589,7 @@ int scheduler_start(struct scheduler **out, const struct app *app)
 	int64_t n = 0;
 	int rc = store_begin(app->store);
 	if (!rc)
-		rc = store_end(app->store, store_jobs_recover(app->store, &n));
+		rc = store_end(app->store, store_publish_recover(app->store, &n));
 	if (rc)
 		return rc;
 	if (n)
@@ -643,4 +659,5 @@ void scheduler_stats(struct scheduler *sc, struct scheduler_stats *out)
 	out->rechecked = atomic_load(&sc->rechecked);
 	out->found_on_recheck = atomic_load(&sc->found);
 	out->db_ns = atomic_load(&sc->db_ns);
+	out->turns = atomic_load(&sc->turns);
 }

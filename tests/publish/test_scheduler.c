@@ -116,7 +116,7 @@ static int64_t add_post(struct fix *f, const int64_t *ch, size_t nch, const char
 	if (!rc)
 		rc = store_post_insert(f->s, &p, now);
 	for (size_t i = 0; !rc && i < nch; i++)
-		rc = store_publish_schedule(f->s, f->ws, v[i].id, ch[i], due, now);
+		rc = store_publish_schedule(f->s, v[i].id, ch[i], due);
 	return store_end(f->s, rc) == ERR_OK ? p.id : 0;
 }
 
@@ -479,7 +479,7 @@ TEST(scheduler_after_a_crash_looks_up_a_post_already_out_and_does_not_publish_it
 	int64_t now = clock_now_ms();
 	int rc = store_begin(f.s);
 	if (!rc)
-		rc = store_publish_claim(f.s, &a, now, now + 60000, 2, k, &n);
+		rc = store_publish_claim(f.s, &a, now, 2, k, &n);
 	REQUIRE(store_end(f.s, rc) == ERR_OK);
 	REQUIRE(n == 1);
 	CHECK(!k[0].recheck);
@@ -643,7 +643,7 @@ TEST(store_refuses_an_edit_of_a_post_the_scheduler_claimed_after_it_was_read)
 	struct claim k[4];
 	size_t n = 0;
 	REQUIRE(store_begin(f.s) == ERR_OK);     /* ...the scheduler claims it... */
-	int rc = store_publish_claim(f.s, &a, clock_now_ms(), clock_now_ms() + 60000, 4, k, &n);
+	int rc = store_publish_claim(f.s, &a, clock_now_ms(), 4, k, &n);
 	REQUIRE(store_end(f.s, rc) == ERR_OK);
 	CHECK_EQ_INT((int)n, 1);
 	p.state = "canceled";                    /* ...and the edit must not land */
@@ -690,9 +690,9 @@ TEST(scheduler_publishes_the_first_comment_and_reports_one_the_network_refused)
 	if (!rc)
 		rc = store_post_insert(f.s, &p2, now);
 	if (!rc)
-		rc = store_publish_schedule(f.s, f.ws, v[0].id, ch, p1.scheduled_at, now);
+		rc = store_publish_schedule(f.s, v[0].id, ch, p1.scheduled_at);
 	if (!rc)
-		rc = store_publish_schedule(f.s, f.ws, w[0].id, ch, p2.scheduled_at, now);
+		rc = store_publish_schedule(f.s, w[0].id, ch, p2.scheduled_at);
 	REQUIRE(store_end(f.s, rc) == ERR_OK);
 	/* Publishes, in order: post one, its comment, post two, its comment. */
 	for (int i = 0; i < 3; i++)

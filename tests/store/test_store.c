@@ -5,7 +5,9 @@
 #include <stdio.h>
 
 #include "core/err.h"
+#include "core/arena.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 static struct store *open_tmp(char *path, size_t n)
 {
@@ -202,5 +204,62 @@ TEST(store_refuses_a_nested_write_transaction)
 	CHECK_EQ_INT(store_read(s), ERR_OK);
 	CHECK(store_begin(s) != ERR_OK);
 	store_read_end(s);
+	store_close(s);
+}
+
+/* A database left at version 2 with publish jobs waiting and one running
+ * (its process killed): version 3 moves them into the variants with their
+ * place and attempts, and the one that was running is claimed first, as a
+ * recheck (its variant was "publishing"). */
+TEST(store_migration_3_moves_publish_jobs_into_the_variants)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/m3.db", harness_tmpdir());
+	sqlite3 *h;
+	REQUIRE(sqlite3_open(path, &h) == SQLITE_OK);
+	for (int v = 0; v < 2; v++)
+		REQUIRE(sqlite3_exec(h, store_migrations[v], NULL, NULL, NULL) == SQLITE_OK);
+	const char *seed =
+		"INSERT INTO workspace (id, name, tz, lang, created_at, updated_at)"
+		" VALUES (1, 'W', 'UTC', 'fr', 1, 1);"
+		"INSERT INTO channel (id, workspace_id, network, handle, account_ref, secret,"
+		" created_at, updated_at) VALUES (7, 1, 'fake', 'h', 'h', x'00', 1, 1);"
+		"INSERT INTO post (id, workspace_id, state, scheduled_at, created_at, updated_at)"
+		" VALUES (1, 1, 'scheduled', 5000, 1, 1), (2, 1, 'publishing', 4000, 1, 1),"
+		" (3, 1, 'published', 3000, 1, 1);"
+		"INSERT INTO variant (id, post_id, channel_id, text, state, idem_key) VALUES"
+		" (11, 1, 7, 'a', 'pending', 'k1'), (12, 2, 7, 'b', 'publishing', 'k2'),"
+		" (13, 3, 7, 'c', 'published', 'k3');"
+		"INSERT INTO job (kind, workspace_id, ref_id, lane, run_at, state, attempts, created_at)"
+		" VALUES ('publish', 1, 11, 7, 5000, 'queued', 2, 1),"
+		" ('publish', 1, 12, 7, 4000, 'running', 1, 1);"
+		"PRAGMA user_version = 2;";
+	REQUIRE(sqlite3_exec(h, seed, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(h);
+
+	struct store *s = NULL;
+	REQUIRE(store_open(&s, path, 1000) == ERR_OK);
+	CHECK_EQ_INT(pragma(path, "SELECT count(*) FROM job"), 0);
+	CHECK_EQ_INT(pragma(path, "SELECT run_at * 10 + attempts FROM variant WHERE id = 11"), 50002);
+	CHECK_EQ_INT(pragma(path, "SELECT run_at * 10 + attempts FROM variant WHERE id = 12"), 40001);
+	CHECK_EQ_INT(pragma(path, "SELECT run_at FROM variant WHERE id = 13"), 0);
+	int64_t queued;
+	CHECK_EQ_INT(store_jobs_queued(s, &queued), ERR_OK);
+	CHECK_EQ_INT(queued, 2);
+
+	CHECK_EQ_INT(store_begin(s), ERR_OK);
+	CHECK_EQ_INT(store_publish_sync(s, 0), ERR_OK);
+	struct arena a;
+	arena_init(&a, NULL, 0, 1 << 20);
+	struct claim k[2];
+	size_t n = 0;
+	CHECK_EQ_INT(store_publish_claim(s, &a, 10000, 2, k, &n), ERR_OK);
+	CHECK_EQ_INT(store_end(s, ERR_OK), ERR_OK);
+	REQUIRE(n == 1);              /* one at a time on a channel */
+	CHECK_EQ_INT(k[0].variant, 12);
+	CHECK(k[0].recheck);
+	CHECK_EQ_INT(k[0].attempts, 2);
+	CHECK_EQ_STR(k[0].idem_key, "k2");
+	arena_free(&a);
 	store_close(s);
 }
