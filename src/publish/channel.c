@@ -158,6 +158,32 @@ static struct cache_entry *unlink_entry(struct channel_cache *c, int64_t id)
 	return NULL;
 }
 
+/* Entry `id` if it holds the channel as of `updated_at`; the caller holds
+ * the lock. */
+static struct cache_entry *find_fresh(struct channel_cache *c, int64_t id, int64_t updated_at)
+{
+	struct cache_entry *e = c->bucket[(uint64_t)id % CACHE_BUCKETS];
+	while (e && e->id != id)
+		e = e->next;
+	return e && e->updated_at == updated_at ? e : NULL;
+}
+
+void channel_cache_warm(const struct app *app, struct channel_cache *cache, int64_t id,
+			int64_t updated_at)
+{
+	pthread_mutex_lock(&cache->mu);
+	bool fresh = find_fresh(cache, id, updated_at) != NULL;
+	pthread_mutex_unlock(&cache->mu);
+	if (fresh)
+		return;
+	char first[4096];
+	struct arena a;
+	arena_init(&a, first, sizeof first, 1u << 20);
+	struct channel_conn cc;
+	channel_open_cached(app, cache, &a, id, updated_at, &cc);  /* a failure: the worker's */
+	arena_free(&a);
+}
+
 void channel_cache_forget(struct channel_cache *c, int64_t id)
 {
 	pthread_mutex_lock(&c->mu);
@@ -171,10 +197,8 @@ int channel_open_cached(const struct app *app, struct channel_cache *cache, stru
 			int64_t id, int64_t updated_at, struct channel_conn *out)
 {
 	pthread_mutex_lock(&cache->mu);
-	struct cache_entry *e = cache->bucket[(uint64_t)id % CACHE_BUCKETS];
-	while (e && e->id != id)
-		e = e->next;
-	if (e && e->updated_at == updated_at) {
+	struct cache_entry *e = find_fresh(cache, id, updated_at);
+	if (e) {
 		memset(out, 0, sizeof *out);
 		out->ch.id = id;
 		out->ch.workspace_id = e->workspace_id;

@@ -46,6 +46,11 @@ void channel_cache_free(struct channel_cache *c);
 int channel_open_cached(const struct app *app, struct channel_cache *cache, struct arena *a,
 			int64_t id, int64_t updated_at, struct channel_conn *out);
 void channel_cache_forget(struct channel_cache *c, int64_t id);
+/* Loads channel `id` into the cache unless it is there as of `updated_at`:
+ * the scheduler's dispatcher does it for the channels it claims, so that
+ * its workers need no database connection of their own to publish. */
+void channel_cache_warm(const struct app *app, struct channel_cache *cache, int64_t id,
+			int64_t updated_at);
 
 /* After a connector call: when the session changed, seals and stores it at
  * once (the old one may be dead already). In a transaction of its own. */

@@ -60,6 +60,7 @@ struct outcome {
 struct task {
 	struct claim k;                  /* k.variant 0: a channel check of k.channel */
 	char *mem;
+	struct outcome *out;             /* where the worker writes the outcome */
 };
 
 static struct task own(const struct claim *k)
@@ -93,8 +94,11 @@ struct scheduler {
 	pthread_cond_t work_cv, disp_cv;
 	struct task *tasks;              /* ring of claimed jobs for the workers */
 	size_t task_head, ntasks;
-	struct outcome **outs;           /* outcomes for the dispatcher (each its own
-	                                    block: only pointers move under mu) */
+	struct outcome **outs;           /* outcomes for the dispatcher: only
+	                                    pointers move under mu */
+	struct outcome *slots;           /* one per job claimed and not written */
+	struct outcome **free_slots;     /* the dispatcher's alone */
+	size_t nfree;
 	size_t nouts;
 	size_t inflight;                 /* claimed, outcome not yet committed */
 	size_t idle;                     /* workers waiting for a task */
@@ -359,7 +363,7 @@ static void *worker_main(void *arg)
 			sc->checks--;
 			continue;
 		}
-		struct outcome *o = xmalloc(sizeof *o);
+		struct outcome *o = t.out;
 		run_job(sc, &a, &t.k, o);
 		arena_free(&a);
 		free(t.mem);
@@ -459,7 +463,7 @@ static bool turn(struct scheduler *sc, struct arena *a, struct outcome **v, size
 		if (v[i]->kind != OUT_DONE)
 			log_info("post %lld on channel %lld: %s", (long long)v[i]->k.post,
 				 (long long)v[i]->k.channel, v[i]->msg);
-		free(v[i]);
+		sc->free_slots[sc->nfree++] = v[i];
 	}
 	return true;
 }
@@ -535,8 +539,12 @@ static void *dispatcher_main(void *arg)
 		arena_init(&ta, NULL, 0, 256u << 20);
 		bool ok = turn(sc, &ta, batch, write ? pending : 0, got, room, &n);
 		struct task *owned = n ? xmalloc(n * sizeof *owned) : NULL;
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			owned[i] = own(&got[i]);
+			owned[i].out = sc->free_slots[--sc->nfree];   /* room <= nfree */
+			channel_cache_warm(sc->app, sc->cache, got[i].channel,
+					   got[i].channel_updated_at);
+		}
 		arena_free(&ta);
 		if (claim)
 			next_claim = n && n == room ? now : now + tick;
@@ -604,6 +612,10 @@ int scheduler_start(struct scheduler **out, const struct app *app)
 	sc->tasks = xcalloc(sc->ring, sizeof *sc->tasks);
 	sc->cache = channel_cache_new();
 	sc->outs = xcalloc(sc->capacity, sizeof *sc->outs);
+	sc->slots = xcalloc(sc->capacity, sizeof *sc->slots);
+	sc->free_slots = xcalloc(sc->capacity, sizeof *sc->free_slots);
+	for (size_t i = 0; i < sc->capacity; i++)
+		sc->free_slots[sc->nfree++] = &sc->slots[i];
 	sc->workers = xcalloc((size_t)sc->nworkers, sizeof *sc->workers);
 	pthread_mutex_init(&sc->mu, NULL);
 	pthread_cond_init(&sc->work_cv, NULL);
@@ -646,6 +658,8 @@ void scheduler_stop(struct scheduler *sc)
 	free(sc->tasks);
 	channel_cache_free(sc->cache);
 	free(sc->outs);
+	free(sc->slots);
+	free(sc->free_slots);
 	free(sc->workers);
 	free(sc);
 }
