@@ -106,7 +106,10 @@ int slots_next(const struct slot *v, size_t n, const char *tz, int64_t after_ms,
  *   channel        channel, canal, reseau, compte, account, network (required)
  *   text           text, texte, message, contenu, content (required)
  *   link           link, lien, url
- *   media_url      media, media_url, image, image_url
+ *   media_url      media, media_url, image, image_url, images: image URLs
+ *                  separated by spaces or '|'
+ *   alt            alt, alt_text, texte alternatif, alternative: each
+ *                  image's alt text, in the same order, separated by '|'
  *   first_comment  first_comment, premier commentaire
  * Dates: YYYY-MM-DD or DD/MM/YYYY, optionally followed (space or 'T') by the
  * time in the date column. Times: HH:MM, HH:MM:SS, "9h30", "9h". A row with
@@ -121,6 +124,7 @@ int slots_next(const struct slot *v, size_t n, const char *tz, int64_t after_ms,
  * and each network's limits is the caller's job. */
 
 #define IMPORT_TEXT_MAX 10000   /* default text limit, in code points */
+#define IMPORT_MEDIA_MAX 4      /* images a row may name (as Bluesky and Mastodon take) */
 
 struct import_limits {
 	size_t max_rows;        /* data rows, the header excluded (e.g. 5000) */
@@ -138,7 +142,10 @@ struct import_row {
 	int64_t at_ms;
 	/* Trimmed, NUL-terminated, in the arena; "" when absent. `text` and
 	 * `first_comment` are kept as written (line breaks included). */
-	const char *channel, *text, *link, *media_url, *first_comment;
+	const char *channel, *text, *link, *first_comment;
+	/* Images to fetch, each with its alt text ("" when none). */
+	const char *media[IMPORT_MEDIA_MAX], *alt[IMPORT_MEDIA_MAX];
+	size_t n_media;
 };
 
 struct import_problem {

@@ -23,10 +23,10 @@
 #include "core/str.h"
 #include "core/tz.h"
 
-enum col { C_DATE, C_TIME, C_CHANNEL, C_TEXT, C_LINK, C_MEDIA, C_COMMENT, C__COUNT };
+enum col { C_DATE, C_TIME, C_CHANNEL, C_TEXT, C_LINK, C_MEDIA, C_ALT, C_COMMENT, C__COUNT };
 
 static const char *const COL_NAME[C__COUNT] = {
-	"date", "time", "channel", "text", "link", "media_url", "first_comment",
+	"date", "time", "channel", "text", "link", "media_url", "alt", "first_comment",
 };
 
 /* Normalised header names (see normalise()). */
@@ -42,6 +42,8 @@ static const struct {
 	{"content", C_TEXT},
 	{"link", C_LINK}, {"lien", C_LINK}, {"url", C_LINK},
 	{"media", C_MEDIA}, {"mediaurl", C_MEDIA}, {"image", C_MEDIA}, {"imageurl", C_MEDIA},
+	{"mediaurls", C_MEDIA}, {"images", C_MEDIA},
+	{"alt", C_ALT}, {"alttext", C_ALT}, {"textealternatif", C_ALT}, {"alternative", C_ALT},
 	{"firstcomment", C_COMMENT}, {"premiercommentaire", C_COMMENT},
 };
 
@@ -250,6 +252,49 @@ static void url_col(struct ctx *c, struct import_row *r, enum col col, struct sl
 	*dst = dup(c, s);
 }
 
+/* The media column: URLs separated by spaces or '|'; the alt column: the
+ * alt text of each, in the same order, separated by '|'. */
+static void media_cols(struct ctx *c, struct import_row *r, struct slice urls, struct slice alts,
+		       size_t max_text)
+{
+	const char *p = urls.p, *end = urls.p + urls.len;
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '|' || *p == '\n' || *p == '\r'))
+			p++;
+		if (p == end)
+			break;
+		const char *q = p;
+		while (q < end && !(*q == ' ' || *q == '\t' || *q == '|' || *q == '\n' || *q == '\r'))
+			q++;
+		struct slice u = {p, (size_t)(q - p)};
+		if (r->n_media == IMPORT_MEDIA_MAX) {
+			problem(c, r->line, "media_url", "more than %d images", IMPORT_MEDIA_MAX);
+			break;
+		}
+		if (u.len > URL_MAX || !is_url(u)) {
+			problem(c, r->line, "media_url", "\"%.*s\" is not an http(s) URL",
+				(int)(u.len > 60 ? 60 : u.len), u.p);
+			break;
+		}
+		r->media[r->n_media++] = dup(c, u);
+		p = q;
+	}
+	p = alts.p, end = alts.p + alts.len;
+	for (size_t i = 0; p <= end && alts.len; i++) {
+		const char *q = memchr(p, '|', (size_t)(end - p));
+		if (!q)
+			q = end;
+		struct slice t = trim((struct slice){p, (size_t)(q - p)});
+		if (i >= r->n_media) {
+			if (t.len)
+				problem(c, r->line, "alt", "more alt texts than images");
+			break;
+		}
+		text_col(c, r, C_ALT, t, max_text, &r->alt[i]);
+		p = q + 1;
+	}
+}
+
 static void when_cols(struct ctx *c, const struct tz *z, struct import_row *r, struct slice date,
 		      struct slice time)
 {
@@ -362,7 +407,9 @@ static void row(struct ctx *c, const struct tz *z, const struct csv_record *rec,
 	c->out->rows = v;
 	struct import_row *r = &v[c->out->n_rows++];
 	*r = (struct import_row){.line = rec->line, .channel = "", .text = "", .link = "",
-				 .media_url = "", .first_comment = ""};
+				 .first_comment = ""};
+	for (size_t i = 0; i < IMPORT_MEDIA_MAX; i++)
+		r->alt[i] = "";
 	size_t before = c->out->n_problems;
 	struct slice f[C__COUNT];
 	for (int k = 0; k < C__COUNT; k++)
@@ -390,7 +437,7 @@ static void row(struct ctx *c, const struct tz *z, const struct csv_record *rec,
 	}
 	text_col(c, r, C_COMMENT, f[C_COMMENT], max_text, &r->first_comment);
 	url_col(c, r, C_LINK, f[C_LINK], &r->link);
-	url_col(c, r, C_MEDIA, f[C_MEDIA], &r->media_url);
+	media_cols(c, r, f[C_MEDIA], f[C_ALT], max_text);
 	r->ok = c->out->n_problems == before;
 	if (!r->ok)
 		r->at_ms = 0;

@@ -52,6 +52,7 @@ static const struct row rows[] = {
 	{"publish_attempts", K_INT, OFF(publish_attempts), "8", 1, 100, 0, "attempts before a post is marked failed"},
 	{"channel_check", K_INT, OFF(channel_check), "21600", 1, 604800, 0, "refresh every channel's login this often (seconds), so an expired or revoked one is found before a post needs it"},
 	{"network_timeout", K_INT, OFF(network_timeout), "30000", 100, 600000, 0, "timeout of one exchange with a network, ms"},
+	{"fetch_private", K_BOOL, OFF(fetch_private), "false", 0, 1, 0, "fetch imported images from loopback, private and link-local addresses too (off: refused, so that an import cannot reach this host's or its network's internal services)"},
 	{"metrics_token", K_STR, OFF(metrics_token), "", 0, 0, F_NOFILE, "bearer token for /metrics from other hosts"},
 	{"admin_email", K_STR, OFF(admin_email), "admin@tribu.local", 0, 0, 0, "e-mail of the first owner account"},
 	{"admin_password", K_STR, OFF(admin_password), "", 0, 0, F_NOFILE, "first owner's password (else generated and printed)"},

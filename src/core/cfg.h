@@ -38,6 +38,7 @@ struct cfg {
 	int64_t publish_retry;           /* first retry delay, ms (doubles, jittered) */
 	int64_t publish_attempts;        /* attempts before a post fails */
 	int64_t network_timeout;         /* per network exchange, ms */
+	bool fetch_private;              /* image URLs may be internal addresses */
 	int64_t channel_check;           /* refresh each channel's session this often, s */
 	char metrics_token[CFG_STR_MAX]; /* empty: /metrics from loopback only */
 	char admin_email[CFG_STR_MAX];   /* first owner created on first start */

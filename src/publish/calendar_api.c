@@ -228,6 +228,78 @@ static void problem(struct jw *w, size_t line, const char *column, const char *m
 	jw_obj_end(w);
 }
 
+/* The file's image URLs, each fetched once (however many lines name it),
+ * before any line is checked. */
+struct fetched {
+	struct media_fetch *v;
+	size_t n;
+};
+
+#define IMPORT_FETCH_MAX 500
+
+static int fetch_images(struct req *r, const struct import_result *res, struct fetched *out)
+{
+	size_t n = 0, cap = 0;
+	out->v = NULL;
+	for (size_t i = 0; i < res->n_rows; i++) {
+		const struct import_row *row = &res->rows[i];
+		for (size_t j = 0; row->ok && j < row->n_media; j++) {
+			size_t k = 0;
+			while (k < n && strcmp(out->v[k].url, row->media[j]) != 0)
+				k++;
+			if (k < n)
+				continue;
+			struct media_fetch *v = arena_grow(r->a, out->v, n, &cap, sizeof *v);
+			if (!v)
+				return ERR_TOOBIG;
+			out->v = v;
+			out->v[n++] = (struct media_fetch){.url = row->media[j]};
+			if (n > IMPORT_FETCH_MAX) {
+				out->n = n;
+				return ERR_TOOBIG;
+			}
+		}
+	}
+	out->n = n;
+	return n ? publish_media_fetch(r->app, r->a, r->ws, out->v, n) : ERR_OK;
+}
+
+/* The row's images as a variant's media JSON, or `*why` says which could
+ * not be fetched. */
+static const char *row_media(struct arena *a, const struct import_row *row,
+			     const struct fetched *f, const char **why)
+{
+	if (!row->n_media)
+		return "[]";
+	json_t *arr = json_array();
+	for (size_t j = 0; j < row->n_media && !*why; j++) {
+		size_t k = 0;
+		while (k < f->n && strcmp(f->v[k].url, row->media[j]) != 0)
+			k++;
+		if (k == f->n)
+			*why = "an image of this line was not fetched";
+		else if (f->v[k].error) {
+			char msg[400];
+			snprintf(msg, sizeof msg, "image %zu (%.200s): %s", j + 1, row->media[j],
+				 f->v[k].error);
+			*why = arena_strdup(a, msg);
+			if (!*why)
+				*why = f->v[k].error;
+		} else {
+			json_array_append_new(arr, json_pack("{s:I, s:s}", "media_id",
+							     (json_int_t)f->v[k].media_id, "alt",
+							     row->alt[j]));
+		}
+	}
+	const char *res = *why ? "[]" : json_text(arr, a);
+	json_decref(arr);
+	if (!res) {
+		*why = "the line's images do not fit in memory";
+		res = "[]";
+	}
+	return res;
+}
+
 /* All or nothing: every row is checked (format, date ahead, channel, the
  * network's limits) and reported; the posts are created only when no row
  * has a problem, in one transaction. */
@@ -275,6 +347,17 @@ void post_api_import(struct req *r)
 		return;
 	}
 	size_t bad = res.n_problems;
+	struct fetched fetched = {0};
+	rc = fetch_images(r, &res, &fetched);
+	if (rc == ERR_TOOBIG && fetched.n > IMPORT_FETCH_MAX) {
+		http_error(r, 422, "too_many_images", "at most 500 different image URLs in one "
+			   "import: import the file in parts", "csv");
+		return;
+	}
+	if (rc) {
+		http_error_rc(r, rc);
+		return;
+	}
 	/* The slot search and the charter check of one row allocate as much as
 	 * the row is worth (neighbours, parsed rules): in a scratch arena of
 	 * its own, or 5,000 rows would not fit in the request's. */
@@ -293,10 +376,15 @@ void post_api_import(struct req *r)
 		struct connector_post cp = {.idem_key = "check",
 					    .text = publish_text(r->a, text, row->link)};
 		struct connector_result cres;
-		if (!ops)
+		const char *why = NULL;
+		const char *media = row_media(r->a, row, &fetched, &why);
+		if (why)
+			extra[i] = why;
+		else if (!ops)
 			extra[i] = "no channel of this workspace has this name";
-		else if (*row->media_url)
-			extra[i] = "media are not imported yet: remove the media column's value";
+		else if (publish_media_load(r->app, &scratch, r->ws, media, false,
+					    (struct connector_media **)&cp.media, &cp.n_media))
+			extra[i] = "an image of this line could not be read back";
 		else if (connector_check_post(ops, &cp, &cres) != ERR_OK)
 			extra[i] = arena_strdup(r->a, cres.msg);
 		else if (!row->queue && row->at_ms < now)
@@ -305,7 +393,7 @@ void post_api_import(struct req *r)
 		vars[i] = (struct variant){.channel_id = ch ? ch->id : 0, .text = text,
 					   .link = row->link,
 					   .first_comment = unguard(row->first_comment),
-					   .media = "[]", .state = "pending",
+					   .media = media, .state = "pending",
 					   .network = ch ? ch->network : NULL};
 		posts[i] = (struct post){.workspace_id = r->ws, .author_id = r->account,
 					 .state = pub.approval_required ? "in_review" : "scheduled",
@@ -383,7 +471,8 @@ void post_api_import(struct req *r)
 	}
 	if (!rc)
 		rc = workspace_audit(r, 0, "post.import", "",
-				     json_pack("{s:I}", "posts", (json_int_t)res.n_rows));
+				     json_pack("{s:I, s:I}", "posts", (json_int_t)res.n_rows,
+					       "images", (json_int_t)fetched.n));
 	rc = store_end(s, rc);
 	if (rc) {
 		http_error_rc(r, rc);

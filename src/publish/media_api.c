@@ -43,6 +43,19 @@ static void media_json(struct req *r, int status, const struct media *m)
 	http_send(r, status);
 }
 
+int publish_media_keep(struct store *s, struct arena *a, int64_t ws, const char *mime,
+		       const void *p, size_t n, struct media *m)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char *hex = arena_alloc(a, 2 * sizeof digest + 1);
+	if (!hex)
+		return ERR_TOOBIG;
+	crypto_hash_sha256(digest, p, n);
+	str_hex(hex, digest, sizeof digest);
+	*m = (struct media){.workspace_id = ws, .mime = mime, .size = (int64_t)n, .sha256 = hex};
+	return store_media_insert(s, m, p, clock_now_ms());
+}
+
 void media_api_upload(struct req *r)
 {
 	const char *mime = media_sniff(r->raw, r->raw_len);
@@ -58,20 +71,11 @@ void media_api_upload(struct req *r)
 			   "the Content-Type does not match the image's bytes", NULL);
 		return;
 	}
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	char *hex = arena_alloc(r->a, 2 * sizeof digest + 1);
-	if (!hex) {
-		http_error_rc(r, ERR_TOOBIG);
-		return;
-	}
-	crypto_hash_sha256(digest, r->raw, r->raw_len);
-	str_hex(hex, digest, sizeof digest);
-	struct media m = {.workspace_id = r->ws, .mime = mime, .size = (int64_t)r->raw_len,
-			  .sha256 = hex};
+	struct media m;
 	struct store *s = r->app->store;
 	int rc = store_begin(s);
 	if (!rc) {
-		rc = store_media_insert(s, &m, r->raw, clock_now_ms());
+		rc = publish_media_keep(s, r->a, r->ws, mime, r->raw, r->raw_len, &m);
 		if (!rc) {
 			char target[32];
 			snprintf(target, sizeof target, "media %lld", (long long)m.id);

@@ -39,6 +39,26 @@ void post_json(struct jw *w, const struct post *p, const char *ws_tz);
 int publish_media_load(const struct app *app, struct arena *a, int64_t ws, const char *json,
 		       bool data, struct connector_media **out, int *n);
 
+/* Keeps image bytes (of type `mime`) once per workspace, in the caller's
+ * transaction: `m` gets the image's id, ERR_EXISTS when it was there. */
+int publish_media_keep(struct store *s, struct arena *a, int64_t ws, const char *mime,
+		       const void *p, size_t n, struct media *m);
+
+/* Images named by URL (media_fetch.c), fetched PARALLEL at a time under the
+ * limits of uploads and kept like them: each gets `media_id`, or `error` (a
+ * readable reason, in `a`). ERR_OK unless the fetching itself broke down. */
+struct media_fetch {
+	const char *url;
+	int64_t media_id;
+	const char *error;
+};
+int publish_media_fetch(const struct app *app, struct arena *a, int64_t ws,
+			struct media_fetch *v, size_t n);
+/* Whether an address is one an image fetched for a user may not come from
+ * (loopback, private, link-local, shared, multicast, reserved). */
+struct sockaddr;
+bool media_fetch_internal(const struct sockaddr *sa);
+
 /* What goes out: the text, with the variant's link on a line of its own
  * unless the text has it already (in `a`). */
 const char *publish_text(struct arena *a, const char *text, const char *link);

@@ -64,13 +64,15 @@ TEST(import_reads_an_excel_fr_export)
 	/* An unquoted field keeps its "" as written (RFC 4180 has no escape there). */
 	CHECK_EQ_STR(r.rows[0].text, "Lancement du \"\"Printemps\"\"");
 	CHECK_EQ_STR(r.rows[0].link, "https://acme.fr/p");
-	CHECK_EQ_STR(r.rows[0].media_url, "");
+	CHECK_EQ_INT(r.rows[0].n_media, 0);
 
 	CHECK_EQ_INT(r.rows[1].line, 3);
 	CHECK(r.rows[1].ok);
 	CHECK_EQ_INT(r.rows[1].at_ms, utc(2026, 3, 31, 12, 30, 0));
 	CHECK_EQ_STR(r.rows[1].text, "Ligne 1 ; avec \"guillemets\"\nLigne 2\n\nLigne 4");
-	CHECK_EQ_STR(r.rows[1].media_url, "https://acme.fr/i.jpg");
+	REQUIRE(r.rows[1].n_media == 1);
+	CHECK_EQ_STR(r.rows[1].media[0], "https://acme.fr/i.jpg");
+	CHECK_EQ_STR(r.rows[1].alt[0], "");
 	CHECK_EQ_STR(r.rows[1].first_comment, "Premier !");
 
 	CHECK_EQ_INT(r.rows[2].line, 7);
@@ -117,9 +119,38 @@ TEST(import_matches_headers_without_case_or_accents_and_ignores_others)
 	REQUIRE(r.n_rows == 1);
 	CHECK_EQ_STR(r.rows[0].channel, "ig");
 	CHECK_EQ_STR(r.rows[0].text, "hello");
-	CHECK_EQ_STR(r.rows[0].media_url, "https://x.fr/m.png");
+	REQUIRE(r.rows[0].n_media == 1);
+	CHECK_EQ_STR(r.rows[0].media[0], "https://x.fr/m.png");
 	CHECK_EQ_STR(r.rows[0].first_comment, "first");
 	CHECK_EQ_STR(r.rows[0].link, "http://x.fr");
+	arena_free(&a);
+}
+
+TEST(import_reads_several_images_with_their_alt_texts)
+{
+	static const char csv[] =
+		"date;canal;texte;images;texte alternatif\n"
+		"2026-06-02 08:00;x;two;https://a.fr/1.jpg | https://b.fr/2.png;Un chat | Le m\xC3\xAAme, de dos\n"
+		"2026-06-02 09:00;x;one, no alt;https://a.fr/1.jpg;\n"
+		"2026-06-02 10:00;x;five;http://a/1 http://a/2|http://a/3 http://a/4 http://a/5;\n"
+		"2026-06-02 11:00;x;alts;http://a/1;a|b\n"
+		"2026-06-02 12:00;x;bad;http://a/1 javascript:x;\n";
+	struct arena a;
+	struct import_result r;
+	REQUIRE(RUN(&a, csv, &r) == ERR_OK);
+	REQUIRE(r.n_rows == 5);
+	REQUIRE(r.rows[0].n_media == 2);
+	CHECK_EQ_STR(r.rows[0].media[0], "https://a.fr/1.jpg");
+	CHECK_EQ_STR(r.rows[0].media[1], "https://b.fr/2.png");
+	CHECK_EQ_STR(r.rows[0].alt[0], "Un chat");
+	CHECK_EQ_STR(r.rows[0].alt[1], "Le m\xC3\xAAme, de dos");
+	CHECK(r.rows[0].ok && r.rows[1].ok);
+	REQUIRE(r.rows[1].n_media == 1);
+	CHECK_EQ_STR(r.rows[1].alt[0], "");
+	CHECK_EQ_INT(r.n_problems, 3);
+	CHECK_EQ_STR(prob(&r, 0), "4:media_url:more than 4 images");
+	CHECK_EQ_STR(prob(&r, 1), "5:alt:more alt texts than images");
+	CHECK_EQ_STR(prob(&r, 2), "6:media_url:\"javascript:x\" is not an http(s) URL");
 	arena_free(&a);
 }
 
@@ -179,7 +210,7 @@ TEST(import_collects_all_problems_of_all_lines)
 		"4:link:not an http(s) URL",
 		"5:time:the time is given twice, in the date and time columns",
 		"7:date:missing date",
-		"7:media_url:not an http(s) URL",
+		"7:media_url:\"not\" is not an http(s) URL",
 		"8:-:8 fields but the header has 6 (a separator in an unquoted text?)",
 		"8:link:not an http(s) URL",   /* " world" shifted into it */
 	};

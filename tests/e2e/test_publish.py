@@ -545,6 +545,133 @@ class Posts(PublishTest):
 
 
 @unittest.skipUnless(PDS, "no PDS")
+class ImageHost:
+    """A loopback web server with images for imports to fetch; counts hits."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        files = {"/cat.png": ("image/png", png(seed=1)), "/dog.png": ("image/png", png(seed=2)),
+                 "/page.html": ("text/html", b"<html>not an image</html>"),
+                 "/big.png": ("image/png", png(w=64, h=64, seed=3) + b"\0" * 8192)}
+        hits = self.hits = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                hits[self.path] = hits.get(self.path, 0) + 1
+                if self.path == "/moved":
+                    self.send_response(302)
+                    self.send_header("Location", "/dog.png")
+                    self.end_headers()
+                    return
+                if self.path not in files:
+                    self.send_error(404)
+                    return
+                ctype, body = files[self.path]
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ImportImages(PublishTest):
+    """The media column of an import: images fetched (each URL once), kept like
+    uploads, published with their alt texts; loopback allowed here only by
+    --fetch-private."""
+    flags = FAST_PUBLISH + ("--fetch-private", "true", "--max-upload", "4096")
+
+    def setUp(self):
+        self.host = ImageHost()
+
+    def tearDown(self):
+        self.host.close()
+        super().tearDown()
+
+    def test_imported_image_urls_are_fetched_once_and_published_with_their_alt_texts(self):
+        ws = self.new_ws()
+        acct, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        at = (datetime.now(timezone.utc) + timedelta(seconds=3)).strftime("%Y-%m-%d %H:%M:%S")
+        h = self.host.base
+        csv = ("date;canal;texte;images;texte alternatif\n"
+               "%s;%s;Deux photos;%s/cat.png | %s/moved;Un chat roux | Un chien qui dort\n"
+               "%s;%s;Le chat encore;%s/cat.png;\n"
+               % (at, acct["handle"], h, h, at, acct["handle"], h))
+        r = self.ed.post(base + "/posts/import", {"csv": csv})
+        self.assertEqual((r.status, r.json.get("imported")), (201, 2), r)
+        self.assertEqual(self.host.hits.get("/cat.png"), 1, self.host.hits)
+        texts = {}
+        for pid in r.json["post_ids"]:
+            p = self.wait_state(ws, pid, ("published", "failed"))
+            self.assertEqual(p["state"], "published", p)
+            uri = p["variants"][0]["external_id"]
+            st, rec = xrpc("com.atproto.repo.getRecord",
+                           query="repo=%s&collection=app.bsky.feed.post&rkey=%s"
+                           % (acct["did"], uri.rsplit("/", 1)[1]))
+            self.assertEqual(st, 200, rec)
+            texts[rec["value"]["text"]] = [(i["alt"], i["image"]["size"])
+                                           for i in rec["value"]["embed"]["images"]]
+        self.assertEqual(texts, {"Deux photos": [("Un chat roux", len(png(seed=1))),
+                                                 ("Un chien qui dort", len(png(seed=2)))],
+                                 "Le chat encore": [("", len(png(seed=1)))]})
+
+    def test_an_image_that_cannot_be_fetched_refuses_its_line_and_nothing_is_imported(self):
+        ws = self.new_ws()
+        acct, ch = self.channel(ws)
+        base = "%s/%d" % (API, ws["id"])
+        y = datetime.now().year + 1
+        h = self.host.base
+        rows = [("%s/cat.png" % h, None), ("%s/nope.png" % h, "answered 404"),
+                ("%s/page.html" % h, "not a JPEG, PNG, GIF or WebP image"),
+                ("%s/big.png" % h, "larger than 4096 bytes"),
+                ("http://127.0.0.1:1/x.png", "could not be fetched")]
+        csv = "date,time,channel,text,media_url\n" + "".join(
+            "%d-06-01,1%d:00,%s,ligne %d,%s\n" % (y, i, acct["handle"], i, u)
+            for i, (u, _) in enumerate(rows))
+        r = self.ed.post(base + "/posts/import", {"csv": csv})
+        self.assertEqual(r.status, 422, r)
+        got = {p["line"]: p["message"] for p in r.json["problems"]}
+        self.assertEqual(sorted(got), [3, 4, 5, 6], got)
+        for i, (_, why) in enumerate(rows):
+            if why:
+                self.assertIn(why, got[i + 2])
+        self.assertEqual(self.ed.get(base + "/posts").json["posts"], [])
+
+
+class ImportImagesGuarded(unittest.TestCase):
+    def test_without_fetch_private_an_internal_address_is_refused(self):
+        host = ImageHost()
+        srv = Server(*FAST_PUBLISH)
+        try:
+            owner = srv.admin()
+            r = owner.post(API, {"name": "guarded"})
+            self.assertEqual(r.status, 201, r)
+            y = datetime.now().year + 1
+            csv = ("date,time,channel,text,media_url\n%d-06-01,10:00,x,t,%s/cat.png\n"
+                   "%d-06-01,11:00,x,t,http://localhost:%s/cat.png\n"
+                   % (y, host.base, y, host.base.rsplit(":", 1)[1]))
+            r = owner.post("%s/%d/posts/import" % (API, r.json["id"]), {"csv": csv})
+            self.assertEqual(r.status, 422, r)
+            msgs = [p["message"] for p in r.json["problems"]]
+            self.assertEqual(len(msgs), 2, msgs)
+            self.assertTrue(all("internal to this network: refused" in m for m in msgs), msgs)
+            self.assertEqual(host.hits, {})
+        finally:
+            srv.close()
+            host.close()
+
+
 class KillNine(unittest.TestCase):
     """A few hundred posts due at once; `tribu serve` is killed with SIGKILL
     again and again while it publishes, then restarted: each post is on the
