@@ -1,14 +1,14 @@
 /* scheduler.c - publishes every due variant exactly once, through crashes.
  *
  * One dispatcher thread owns the database side; worker threads make the
- * network calls. The dispatcher claims due jobs (store_publish_claim: one
- * per channel at a time, the variant marked "publishing" in the same
- * transaction, before any call), hands them to the workers, and writes the
+ * network calls. The dispatcher claims due variants (store_publish_claim:
+ * one per channel at a time, marked "publishing" in the same transaction,
+ * before any call), hands them to the workers as jobs, and writes the
  * outcomes they return in batched transactions. So a post crosses three
  * states on disk: scheduled, publishing (an attempt may be out), published
  * or failed; and the rule that makes it exactly once is the connector's:
- * a variant found "publishing" when claimed (a retry, or a job that a killed
- * process left) is looked up on the network by its idempotency key before
+ * a variant found "publishing" when claimed (a retry, or one that a killed
+ * process had claimed) is looked up on the network by its idempotency key before
  * any new attempt. A crash between the network's answer and the outcome's
  * commit costs one lookup, never a duplicate.
  *
