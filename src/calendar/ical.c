@@ -116,13 +116,11 @@ static void lit(struct sb *out, const char *s)
 /* "20260329T073000Z" */
 static void time_prop(struct sb *out, const char *name, int64_t ms)
 {
-	int64_t s = ms / 1000 - (ms % 1000 < 0), days = s / 86400 - (s % 86400 < 0);
-	int64_t sod = s - days * 86400, y;
-	int mo, d;
-	tz_civil_from_days(days, &y, &mo, &d);
+	struct tz_local l;
+	tz_to_local(tz_utc(), ms, &l);
 	char v[32];
-	int n = snprintf(v, sizeof v, "%04lld%02d%02dT%02d%02d%02dZ", (long long)y, mo, d,
-			 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+	int n = snprintf(v, sizeof v, "%04d%02d%02dT%02d%02d%02dZ", l.year, l.month, l.day, l.hour,
+			 l.minute, l.second);
 	ical_line(out, name, v, n > 0 ? (size_t)n : 0);
 }
 

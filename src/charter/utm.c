@@ -31,23 +31,6 @@ bool charter_has_param(const char *u, size_t len, const char *name)
 	return false;
 }
 
-/* RFC 3986: everything but the unreserved characters as %XX. */
-static void add_encoded(struct sb *sb, const char *v)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		unsigned char c = *p;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~') {
-			sb_addc(sb, (char)c);
-		} else {
-			sb_addc(sb, '%');
-			sb_addc(sb, hex[c >> 4]);
-			sb_addc(sb, hex[c & 15]);
-		}
-	}
-}
-
 const char *charter_add_utm(const char *text, const char *source, const char *medium,
                             const char *campaign, struct arena *a)
 {
@@ -78,7 +61,7 @@ const char *charter_add_utm(const char *text, const char *source, const char *me
 			sb_adds(&sb, sep);
 			sb_adds(&sb, names[k]);
 			sb_addc(&sb, '=');
-			add_encoded(&sb, values[k]);
+			sb_add_urlenc(&sb, values[k]);
 			sep = "&";
 		}
 		sb_add(&sb, u + body, ulen - body);

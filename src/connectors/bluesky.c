@@ -336,7 +336,7 @@ static int get_post(struct call *k, const char *rkey, struct connector_ref *out)
 	json_t *j;
 	sb_init(&q, buf, sizeof buf, 4096);
 	sb_adds(&q, "repo=");
-	httpc_add_escaped(&q, k->s.did);
+	sb_add_urlenc(&q, k->s.did);
 	sb_addf(&q, "&collection=" POSTS "&rkey=%s", rkey);
 	struct xrpc x = {.nsid = "com.atproto.repo.getRecord", .query = sb_str(&q)};
 	int rc = sb_err(&q) ? FAIL(k, ERR_TOOBIG, CONNECTOR_FAIL, "DID too long") : xrpc(k, &x, &j);
@@ -357,7 +357,7 @@ static int resolve(struct call *k, const char *handle, const char **did)
 	*did = NULL;
 	sb_init(&q, buf, sizeof buf, sizeof buf);
 	sb_adds(&q, "handle=");
-	httpc_add_escaped(&q, handle);
+	sb_add_urlenc(&q, handle);
 	struct xrpc x = {.nsid = "com.atproto.identity.resolveHandle", .query = sb_str(&q)};
 	int rc = xrpc(k, &x, &j);
 	sb_free(&q);

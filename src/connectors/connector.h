@@ -68,6 +68,8 @@ struct connector_result {
 	int http_status;                /* last HTTP status seen, 0 if none */
 	int64_t retry_after_ms;         /* RETRY: the network's own delay, 0 = none given */
 	char msg[256];                  /* readable reason for a person; never a secret */
+	const char *part;               /* connector_check_post: "text" or "media" when
+	                                   that part was refused, else NULL */
 };
 
 /* Everything one call needs. The caller fills the inputs; `arena` holds

@@ -213,18 +213,3 @@ out:
 		curl_easy_cleanup(e);
 	return rc;
 }
-
-void httpc_add_escaped(struct sb *sb, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~') {
-			sb_addc(sb, (char)c);
-		} else {
-			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			sb_add(sb, e, 3);
-		}
-	}
-}

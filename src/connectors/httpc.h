@@ -52,8 +52,5 @@ struct httpc_resp {
 int httpc_do(struct arena *a, const struct httpc_req *rq, struct httpc_resp *out, char *msg,
 	     size_t msg_size);
 
-/* Appends `s` percent-encoded for a URL query value (RFC 3986 unreserved
- * characters stay as they are). */
-void httpc_add_escaped(struct sb *sb, const char *s);
 
 #endif

@@ -68,6 +68,7 @@
 #include "core/arena.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/json.h"
 #include "core/sb.h"
 #include "core/str.h"
 #include "core/tz.h"
@@ -240,7 +241,7 @@ static const char *path_with_id(struct call *k, const char *a, const char *id, c
 	struct sb sb;
 	sb_init(&sb, buf, sizeof buf, 4096);
 	sb_adds(&sb, a);
-	httpc_add_escaped(&sb, id);
+	sb_add_urlenc(&sb, id);
 	sb_adds(&sb, b);
 	const char *p = sb_err(&sb) ? NULL : arena_strdup(k->c->arena, sb_str(&sb));
 	sb_free(&sb);
@@ -285,10 +286,8 @@ static int verify(struct call *k, const char *token)
 		return FAIL(k, ERR_PROTO, CONNECTOR_RETRY, "verify_credentials: no account id or acct");
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "token", s.token, "id", s.id, "acct", s.acct,
 			      "url", s.url ? s.url : "");
-	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	const char *copy = o ? json_text(o, k->c->arena) : NULL;
 	json_decref(o);
-	const char *copy = text ? arena_strdup(k->c->arena, text) : NULL;
-	free(text);
 	if (!copy)
 		return FAIL(k, ERR_TOOBIG, CONNECTOR_FAIL, "session does not fit in the arena");
 	k->s = s;
@@ -527,7 +526,7 @@ static int find_published(struct call *k, const struct connector_post *p,
 		sb_adds(&q, "limit=40&exclude_reblogs=true");
 		if (max_id) {
 			sb_adds(&q, "&max_id=");
-			httpc_add_escaped(&q, max_id);
+			sb_add_urlenc(&q, max_id);
 		}
 		struct masto_req r = {.method = "GET", .path = statuses, .query = sb_str(&q),
 				.label = "/api/v1/accounts/:id/statuses"};

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "connectors/connector.h"
 #include "connectors/httpc.h"
@@ -25,7 +26,7 @@ static const char *html_text(struct arena *a, const char *html)
 	char buf[512];
 	bool para = false;
 	sb_init(&sb, buf, sizeof buf, 256 * 1024);
-	for (const char *s = html ? html : ""; *s;) {
+	for (const char *s = html ? html : ""; *s && !sb_err(&sb);) {
 		if (*s == '<') {
 			const char *end = strchr(s, '>');
 			if (!end)
@@ -49,7 +50,9 @@ static const char *html_text(struct arena *a, const char *html)
 				s += strlen(ents[i].name);
 				continue;
 			}
-			const char *semi = strchr(s, ';');
+			/* Only as far as a reference can reach ("&#x10FFFF;"): a
+			 * hostile answer full of '&' stays linear. */
+			const char *semi = s[1] == '#' ? memchr(s, ';', strnlen(s, 12)) : NULL;
 			int64_t cp;
 			bool hex = s[1] == '#' && (s[2] == 'x' || s[2] == 'X');
 			const char *digits = s + (hex ? 3 : 2);
@@ -61,17 +64,10 @@ static const char *html_text(struct arena *a, const char *html)
 						: -1;
 					cp = v < 0 ? -1 : cp * (hex ? 16 : 10) + v;
 				}
-				if (cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) {
-					char u[4];
-					size_t len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-					if (len == 1) {
-						u[0] = (char)cp;
-					} else {
-						for (size_t b = len - 1; b > 0; b--, cp >>= 6)
-							u[b] = (char)(0x80 | (cp & 0x3f));
-						u[0] = (char)((len == 2 ? 0xc0 : len == 3 ? 0xe0 : 0xf0) | cp);
-					}
-					sb_add(&sb, u, len);
+				if (cp > 0 && utf8proc_codepoint_valid((utf8proc_int32_t)cp)) {
+					utf8proc_uint8_t u[4];
+					utf8proc_ssize_t len = utf8proc_encode_char((utf8proc_int32_t)cp, u);
+					sb_add(&sb, (const char *)u, (size_t)len);
 					s = semi + 1;
 					continue;
 				}
@@ -113,7 +109,7 @@ int masto_fetch(struct connector_ctx *c, const char *cursor, struct connector_pa
 	sb_addf(&q, "types%%5B%%5D=mention&limit=%d", MAX_FETCH);
 	if (cursor && *cursor) {
 		sb_adds(&q, "&min_id=");
-		httpc_add_escaped(&q, cursor);
+		sb_add_urlenc(&q, cursor);
 	}
 	struct masto_req r = {.method = "GET", .path = "/api/v1/notifications", .query = sb_str(&q)};
 	rc = sb_err(&q) ? FAIL(&k, ERR_TOOBIG, CONNECTOR_FAIL, "cursor too long") : masto_api(&k, &r, &list);

@@ -90,6 +90,7 @@ int connector_check_post(const struct connector_ops *ops, const struct connector
 				      "idempotency key must have 1 to 128 bytes");
 	if (!p->text)
 		return connector_fail(res, ERR_INVAL, CONNECTOR_FAIL, "no text");
+	res->part = "text";
 	bytes = strlen(p->text);
 	if (!utf8_valid(p->text, bytes) || ops->measure(p->text, bytes, &n) != ERR_OK)
 		return connector_fail(res, ERR_INVAL, CONNECTOR_FAIL, "text is not valid UTF-8");
@@ -102,6 +103,7 @@ int connector_check_post(const struct connector_ops *ops, const struct connector
 				      ops->name, l->max_text_bytes);
 	if (n == 0 && p->n_media == 0)
 		return connector_fail(res, ERR_INVAL, CONNECTOR_FAIL, "empty post");
+	res->part = "media";
 	if (p->n_media < 0 || p->n_media > l->max_media || (p->n_media && !p->media))
 		return connector_fail(res, ERR_TOOBIG, CONNECTOR_FAIL, "%d images, %s allows %d",
 				      p->n_media, ops->name, l->max_media);
@@ -130,5 +132,6 @@ int connector_check_post(const struct connector_ops *ops, const struct connector
 	    (p->reply_root && (!p->reply_root->id || !p->reply_parent->id)))
 		return connector_fail(res, ERR_INVAL, CONNECTOR_FAIL,
 				      "a reply needs both its thread's root and its parent");
+	res->part = NULL;
 	return ERR_OK;
 }

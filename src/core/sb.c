@@ -121,3 +121,18 @@ char *sb_detach(struct sb *sb)
 	sb->len = sb->size = 0;
 	return p;
 }
+
+void sb_add_urlenc(struct sb *sb, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			sb_addc(sb, (char)c);
+		} else {
+			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+			sb_add(sb, e, 3);
+		}
+	}
+}

@@ -35,5 +35,8 @@ static inline size_t sb_len(const struct sb *sb) { return sb->len; }
 /* Hands the content to the caller as a heap string (copied if it was on the
  * stack; free() it). The builder must be sb_init'ed again before reuse. */
 char *sb_detach(struct sb *sb);
+/* Appends `s` percent-encoded for a URL (RFC 3986: all but the unreserved
+ * characters as %XX), e.g. a query value. */
+void sb_add_urlenc(struct sb *sb, const char *s);
 
 #endif

@@ -97,6 +97,9 @@ void http_no_content(struct req *r);
 /* {"error":{"code","message","field"}}; `field` may be NULL (null in JSON). */
 void http_error(struct req *r, int status, const char *code, const char *message,
 		const char *field);
+/* The "error" member alone, into the object `w` has open: for an error
+ * answer that carries more (findings, problems). */
+void http_error_member(struct jw *w, const char *code, const char *message, const char *field);
 /* Maps an enum err from a lower layer to its status and code. */
 void http_error_rc(struct req *r, int rc);
 /* Adds a response header; the strings must live as long as the request. */

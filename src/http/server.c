@@ -113,14 +113,19 @@ void http_error(struct req *r, int status, const char *code, const char *message
 {
 	struct jw *w = http_json(r);
 	jw_obj(w);
+	http_error_member(w, code, message, field);
+	jw_obj_end(w);
+	r->status = status;
+}
+
+void http_error_member(struct jw *w, const char *code, const char *message, const char *field)
+{
 	jw_key(w, "error");
 	jw_obj(w);
 	jw_kstr(w, "code", code);
 	jw_kstr(w, "message", message);
 	jw_kstr(w, "field", field);
 	jw_obj_end(w);
-	jw_obj_end(w);
-	r->status = status;
 }
 
 void http_error_rc(struct req *r, int rc)

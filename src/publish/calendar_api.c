@@ -389,7 +389,6 @@ void post_api_import(struct req *r)
 			extra[i] = arena_strdup(r->a, cres.msg);
 		else if (!row->queue && row->at_ms < now)
 			extra[i] = "the date is in the past";
-		bad += extra[i] != NULL;
 		vars[i] = (struct variant){.channel_id = ch ? ch->id : 0, .text = text,
 					   .link = row->link,
 					   .first_comment = unguard(row->first_comment),
@@ -407,7 +406,6 @@ void post_api_import(struct req *r)
 			if (publish_next_slot(r->app, &scratch, &ws, &posts[i], after, given, n_given,
 					      &at) != ERR_OK) {
 				extra[i] = "no time given and the channel has no free queue slot";
-				bad++;
 			} else {
 				posts[i].scheduled_at = at;
 				given[n_given++] = at;
@@ -416,7 +414,8 @@ void post_api_import(struct req *r)
 		if (!extra[i]) {
 			/* The charter's errors refuse a row as they refuse a post. */
 			struct charter_report rep;
-			rc = publish_charter_check(r->app, &scratch, &ws, &posts[i], NULL, &before, &rep);
+			rc = publish_charter_check(r->app, &scratch, &ws, &pub, &posts[i], NULL, &before,
+						   &rep);
 			if (rc) {                /* the server's trouble, not the file's */
 				arena_free(&scratch);
 				http_error_rc(r, rc);
@@ -427,7 +426,6 @@ void post_api_import(struct req *r)
 					const char *m = arena_strdup(r->a, rep.v[0].f[j].message);
 					extra[i] = m ? m : "the charter refuses this line";
 				}
-			bad += extra[i] != NULL;
 		}
 		if (!extra[i]) {
 			row_ch[before.n] = vars[i].channel_id;
@@ -435,6 +433,8 @@ void post_api_import(struct req *r)
 		}
 	}
 	arena_free(&scratch);
+	for (size_t i = 0; i < res.n_rows; i++)
+		bad += extra[i] != NULL;
 	if (bad || dry) {
 		struct jw *w = http_json(r);
 		jw_obj(w);
@@ -449,14 +449,9 @@ void post_api_import(struct req *r)
 			if (extra[i])
 				problem(w, res.rows[i].line, NULL, extra[i]);
 		jw_arr_end(w);
-		if (bad) {
-			jw_key(w, "error");
-			jw_obj(w);
-			jw_kstr(w, "code", "invalid_file");
-			jw_kstr(w, "message", "nothing was imported: fix every line listed");
-			jw_kstr(w, "field", "csv");
-			jw_obj_end(w);
-		}
+		if (bad)
+			http_error_member(w, "invalid_file", "nothing was imported: fix every line listed",
+					  "csv");
 		jw_obj_end(w);
 		http_send(r, bad ? 422 : 200);
 		return;

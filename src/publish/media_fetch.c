@@ -89,6 +89,18 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return sb_err(&x->body) ? 0 : size * n;     /* 0 stops the transfer */
 }
 
+/* Ends transfer x (out of m, handle and body freed); once done, a no-op.
+ * Removing a handle that m does not hold is harmless. */
+static void drop(CURLM *m, struct xfer *x)
+{
+	if (!x->e)
+		return;
+	curl_multi_remove_handle(m, x->e);
+	curl_easy_cleanup(x->e);
+	x->e = NULL;
+	sb_free(&x->body);
+}
+
 __attribute__((format(printf, 3, 4)))
 static void fail(struct arena *a, struct media_fetch *f, const char *fmt, ...)
 {
@@ -195,8 +207,7 @@ int publish_media_fetch(const struct app *app, struct arena *a, int64_t ws,
 			struct xfer *x = &xs[next];
 			*x = (struct xfer){.f = &v[next++]};
 			if (!start(app, x, m)) {
-				curl_easy_cleanup(x->e);
-				sb_free(&x->body);
+				drop(m, x);
 				rc = ERR_IO;
 				break;
 			}
@@ -214,19 +225,12 @@ int publish_media_fetch(const struct app *app, struct arena *a, int64_t ws,
 			struct xfer *x;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			finish(app, a, ws, x, msg->data.result);
-			curl_multi_remove_handle(m, x->e);
-			curl_easy_cleanup(x->e);
-			x->e = NULL;
-			sb_free(&x->body);
+			drop(m, x);
 			running--;
 		}
 	}
 	for (size_t i = 0; i < next; i++)    /* after an error: what still runs */
-		if (xs[i].e) {
-			curl_multi_remove_handle(m, xs[i].e);
-			curl_easy_cleanup(xs[i].e);
-			sb_free(&xs[i].body);
-		}
+		drop(m, &xs[i]);
 	curl_multi_cleanup(m);
 	return rc;
 }

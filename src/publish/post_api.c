@@ -206,7 +206,7 @@ static void save_and_send(struct req *r, struct post *p, bool insert, bool varia
 static bool charter_gate(struct req *r, const struct workspace *ws, struct post *p)
 {
 	struct charter_report rep;
-	int rc = publish_charter_check(r->app, r->a, ws, p, NULL, NULL, &rep);
+	int rc = publish_charter_check(r->app, r->a, ws, NULL, p, NULL, NULL, &rep);
 	if (rc) {
 		http_error_rc(r, rc);
 		return false;
@@ -220,15 +220,11 @@ static bool charter_gate(struct req *r, const struct workspace *ws, struct post 
 	}
 	struct jw *w = http_json(r);
 	jw_obj(w);
-	jw_key(w, "error");
-	jw_obj(w);
-	jw_kstr(w, "code", "charter_violation");
-	jw_kstr(w, "message",
-		why && *why ? "only an owner or admin may override the charter"
-			    : "the post breaks the editorial charter: fix it, or an owner or admin "
-			      "may override with override_reason");
-	jw_kstr(w, "field", "variants");
-	jw_obj_end(w);
+	http_error_member(w, "charter_violation",
+			  why && *why ? "only an owner or admin may override the charter"
+				      : "the post breaks the editorial charter: fix it, or an owner "
+					"or admin may override with override_reason",
+			  "variants");
 	jw_key(w, "findings");
 	publish_findings_json(w, &rep);
 	jw_obj_end(w);
@@ -341,13 +337,12 @@ void post_api_update(struct req *r)
 		return;
 	}
 	const json_t *vs = json_object_get(r->body, "variants");
-	for (size_t i = 0; vs && i < p.nv; i++)
-		if (strcmp(p.v[i].state, "pending") != 0) {
-			http_error(r, 409, "partly_published",
-				   "a variant of this post was published already: its variants cannot "
-				   "be replaced (write a new post)", "variants");
-			return;
-		}
+	if (vs && !vs_pending(&p)) {
+		http_error(r, 409, "partly_published",
+			   "a variant of this post was published already: its variants cannot "
+			   "be replaced (write a new post)", "variants");
+		return;
+	}
 	if (vs && !post_read_variants(r, vs, &p))
 		return;
 	const char *c = json_str(r->body, "campaign"), *n = json_str(r->body, "notes");

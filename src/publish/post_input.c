@@ -245,7 +245,7 @@ bool post_read_variants(struct req *r, const json_t *arr, struct post *p)
 			return false;
 		}
 		if (ops && connector_check_post(ops, &cp, &res) != ERR_OK) {
-			bool text = strncmp(res.msg, "text", 4) == 0 || strncmp(res.msg, "empty", 5) == 0;
+			bool text = res.part && strcmp(res.part, "text") == 0;
 			http_error(r, 422, text ? "too_long" : "invalid_media", res.msg,
 				   fieldf(r, "variants[%zu].%s", i, text ? "text" : "media"));
 			return false;

@@ -86,10 +86,11 @@ struct charter_extra {
 };
 /* Checks every variant of `p` against the workspace's charter with its
  * channel's override, at p->scheduled_at, messages in `lang` (NULL: the
- * workspace's); `extra` may be NULL. */
+ * workspace's); `pub`: the workspace's publishing settings when the caller
+ * has them (NULL: read here); `extra` may be NULL. */
 int publish_charter_check(const struct app *app, struct arena *a, const struct workspace *ws,
-			  const struct post *p, const char *lang, const struct charter_extra *extra,
-			  struct charter_report *out);
+			  const struct ws_publishing *pub, const struct post *p, const char *lang,
+			  const struct charter_extra *extra, struct charter_report *out);
 /* [{"channel_id","variant","findings":[...]}] */
 void publish_findings_json(struct jw *w, const struct charter_report *rep);
 

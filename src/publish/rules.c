@@ -122,15 +122,18 @@ static int check_replies(struct arena *a, const struct charter *eff,
 }
 
 int publish_charter_check(const struct app *app, struct arena *a, const struct workspace *ws,
-			  const struct post *p, const char *lang, const struct charter_extra *extra,
-			  struct charter_report *out)
+			  const struct ws_publishing *pub, const struct post *p, const char *lang,
+			  const struct charter_extra *extra, struct charter_report *out)
 {
-	struct ws_publishing pub;
-	int rc = store_ws_publishing(app->store, a, ws->id, &pub);
-	if (rc)
-		return rc;
+	struct ws_publishing own;
+	int rc;
+	if (!pub) {
+		if ((rc = store_ws_publishing(app->store, a, ws->id, &own)))
+			return rc;
+		pub = &own;
+	}
 	struct charter *wsc;
-	rc = parse_stored(pub.charter, 0, a, &wsc);
+	rc = parse_stored(pub->charter, 0, a, &wsc);
 	if (rc)
 		return rc;
 	memset(out, 0, sizeof *out);

@@ -18,6 +18,7 @@
 #define LOG_MODULE "scheduler"
 #include <pthread.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,7 +50,6 @@ struct outcome {
 	bool variant_pending;            /* RETRY: nothing can have gone out */
 	bool refund;                     /* RETRY: this attempt does not count */
 	int64_t run_at;                  /* RETRY */
-	int64_t author;
 	char external_id[512], url[512];
 	char msg[320];
 	char note[400];                  /* DONE, but something to tell the author */
@@ -124,9 +124,13 @@ static int64_t backoff(const struct cfg *cfg, int attempts, int64_t retry_after)
 	return d > retry_after ? d : retry_after;
 }
 
-static void set_msg(struct outcome *o, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 2, 3)))
+static void set_msg(struct outcome *o, const char *fmt, ...)
 {
-	snprintf(o->msg, sizeof o->msg, fmt, a, b);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->msg, sizeof o->msg, fmt, ap);
+	va_end(ap);
 }
 
 /* The outcome of a failed call: retry (with lookup first, unless nothing
@@ -138,7 +142,7 @@ static void after_failure(struct scheduler *sc, struct channel_conn *cc, struct 
 	const struct cfg *cfg = sc->app->cfg;
 	if (res->fate == CONNECTOR_FAIL) {
 		o->kind = OUT_FAIL;
-		set_msg(o, "%s%s", res->msg[0] ? res->msg : "refused by the network", "");
+		set_msg(o, "%s", res->msg[0] ? res->msg : "refused by the network");
 		return;
 	}
 	o->kind = OUT_RETRY;
@@ -164,13 +168,11 @@ static void after_failure(struct scheduler *sc, struct channel_conn *cc, struct 
 	}
 	if (o->k.attempts >= cfg->publish_attempts) {
 		o->kind = OUT_FAIL;
-		char n[24];
-		snprintf(n, sizeof n, "%d", o->k.attempts);
-		set_msg(o, "gave up after %s attempts: %s", n, res->msg);
+		set_msg(o, "gave up after %d attempts: %s", o->k.attempts, res->msg);
 		return;
 	}
 	o->run_at = clock_now_ms() + backoff(cfg, o->k.attempts, res->retry_after_ms);
-	set_msg(o, "will retry: %s%s", res->msg[0] ? res->msg : "network error", "");
+	set_msg(o, "will retry: %s", res->msg[0] ? res->msg : "network error");
 }
 
 static void done(struct outcome *o, const struct connector_ref *ref)
@@ -263,7 +265,6 @@ static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k
 {
 	memset(o, 0, sizeof *o);
 	o->k = *k;
-	o->author = k->author;
 	struct channel_conn cc;
 	int rc = channel_open_cached(sc->app, sc->cache, a, k->channel, k->channel_updated_at, &cc);
 	if (rc) {
@@ -272,9 +273,10 @@ static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k
 		o->kind = rc == ERR_CRYPTO ? OUT_FAIL : OUT_RETRY;
 		o->variant_pending = !k->recheck;
 		o->run_at = clock_now_ms() + sc->app->cfg->publish_retry;
-		set_msg(o, "%s%s", rc == ERR_CRYPTO ? "the channel's credentials cannot be "
-						      "decrypted: reconnect it"
-						    : "could not load the channel: ", err_str(rc));
+		if (rc == ERR_CRYPTO)
+			set_msg(o, "the channel's credentials cannot be decrypted: reconnect it");
+		else
+			set_msg(o, "could not load the channel: %s", err_str(rc));
 		return;
 	}
 	const char *session = cc.ctx.session;
@@ -287,7 +289,7 @@ static void run_job(struct scheduler *sc, struct arena *a, const struct claim *k
 				(struct connector_media **)&cp.media, &cp.n_media);
 	if (rc) {
 		o->kind = OUT_FAIL;
-		set_msg(o, "an image of the post is gone: %s%s", err_str(rc), "");
+		set_msg(o, "an image of the post is gone: %s", err_str(rc));
 		return;
 	}
 	const char **parts;
@@ -382,6 +384,15 @@ static void *worker_main(void *arg)
 
 /* --- the dispatcher side: the database ---------------------------------- */
 
+static int notify_author(struct store *s, const struct outcome *o, const char *kind,
+			 const char *msg, int64_t now)
+{
+	struct notification n = {.workspace_id = o->k.workspace, .account_id = o->k.author,
+				 .kind = kind, .message = msg, .post_id = o->k.post,
+				 .channel_id = o->k.channel, .created_at = now};
+	return store_notify(s, &n);
+}
+
 static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
 {
 	struct store *s = sc->app->store;
@@ -389,13 +400,8 @@ static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
 	switch (o->kind) {
 	case OUT_DONE:
 		rc = store_publish_done(s, &o->k, o->external_id, o->url, o->note, now);
-		if (!rc && o->note[0]) {
-			struct notification n = {.workspace_id = o->k.workspace,
-						 .account_id = o->author, .kind = "post.partial",
-						 .message = o->note, .post_id = o->k.post,
-						 .channel_id = o->k.channel, .created_at = now};
-			rc = store_notify(s, &n);
-		}
+		if (!rc && o->note[0])
+			rc = notify_author(s, o, "post.partial", o->note, now);
 		break;
 	case OUT_RETRY:
 		rc = store_publish_retry(s, &o->k, o->run_at, o->msg, o->variant_pending, o->refund);
@@ -421,11 +427,7 @@ static int write_one(struct scheduler *sc, const struct outcome *o, int64_t now)
 		char msg[400];
 		snprintf(msg, sizeof msg, "Post %lld was not published: %s", (long long)o->k.post,
 			 o->msg);
-		struct notification n = {.workspace_id = o->k.workspace, .account_id = o->author,
-					 .kind = "post.failed", .message = msg,
-					 .post_id = o->k.post, .channel_id = o->k.channel,
-					 .created_at = now};
-		rc = store_notify(s, &n);
+		rc = notify_author(s, o, "post.failed", msg, now);
 	}
 	return rc;
 }

@@ -205,7 +205,7 @@ void publish_api_charter_check(struct req *r)
 		return;
 	}
 	struct charter_report rep;
-	rc = publish_charter_check(r->app, r->a, &ws, &p, lang, NULL, &rep);
+	rc = publish_charter_check(r->app, r->a, &ws, NULL, &p, lang, NULL, &rep);
 	if (rc) {
 		http_error_rc(r, rc);
 		return;

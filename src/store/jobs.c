@@ -1,5 +1,4 @@
-/* jobs.c - the durable job queue, and the publish queue: schedule, claim,
- * outcome.
+/* jobs.c - the publish queue: schedule, claim, outcome.
  *
  * The publish queue is the variants themselves (a post on one channel):
  * variant.run_at > 0 is a variant waiting for that instant, < 0 one claimed
@@ -18,12 +17,11 @@
 #include "store/db.h"
 #include "store/store.h"
 
-/* Jobs waiting: background jobs, and variants in the publish queue (read
- * channel by channel from variant_lane). */
+/* Variants waiting in the publish queue, read channel by channel from
+ * variant_lane. (The job table has no writer since migration 3.) */
 DB_SQL(Q_JOBS_QUEUED,
-       "SELECT (SELECT count(*) FROM job WHERE state = 'queued')"
-       " + (SELECT count(*) FROM variant WHERE channel_id IN (SELECT id FROM channel)"
-       " AND run_at > 0)");
+       "SELECT count(*) FROM variant WHERE channel_id IN (SELECT id FROM channel)"
+       " AND run_at > 0");
 /* A variant already claimed (run_at < 0) keeps its place: only its outcome
  * puts it back in the queue. */
 DB_SQL(Q_PUB_SCHEDULE,

@@ -276,8 +276,7 @@ int store_notifications_read(struct store *s, int64_t ws, int64_t account, int64
 int store_notifications_unread(struct store *s, int64_t ws, int64_t account, int64_t *n);
 
 /* --- jobs --------------------------------------------------------------- */
-/* Jobs waiting to run: background jobs queued and variants in the publish
- * queue, for /metrics. */
+/* Variants waiting in the publish queue, for /metrics. */
 int store_jobs_queued(struct store *s, int64_t *n);
 
 /* Variants of channel `id` being published now (their outcome unknown). */
